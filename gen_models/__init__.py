@@ -1,0 +1,1 @@
+"""Latent Lab generative models library."""
