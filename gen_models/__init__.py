@@ -1,1 +1,55 @@
-"""Latent Lab generative models library."""
+"""Latent Lab's library: train generative models on tables and explore their latent codes.
+
+import gen_models
+data = gen_models.load_dataset("penguins")
+model = gen_models.create("wgan_gp", epochs=300, seed=0)
+model.fit(data)
+rows = model.sample(1000, seed=1)
+model.save("runs/penguins")
+again = gen_models.load("runs/penguins")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+from gen_models.checkpoint import load_model as load  # noqa: E402
+from gen_models.data import DataError, infer_schema, read_csv  # noqa: E402
+from gen_models.errors import CheckpointError, ModelError  # noqa: E402
+from gen_models.models import REGISTRY, GenerativeModel, LatentCode  # noqa: E402
+
+
+def list_models() -> dict[str, str]:
+    """Registry name -> one-line description, in registry order."""
+    return {name: cls.description for name, cls in REGISTRY.items()}
+
+
+def create(name: str, **settings: Any) -> GenerativeModel:
+    """A new, untrained model: `create("wgan_gp", epochs=300, seed=0)`. Settings are its Config fields."""
+    if name not in REGISTRY:
+        raise ModelError(f"There is no model called '{name}'. Available: {', '.join(REGISTRY)}.")
+    return REGISTRY[name](**settings)
+
+
+def load_dataset(name: str, seed: int = 0):  # noqa: ANN201 - returns a DataFrame
+    """A bundled data set by name (see `python -m gen_models datasets`)."""
+    from gen_models.data.datasets import load_dataset as _load
+
+    return _load(name, seed=seed)
+
+
+__all__ = [
+    "CheckpointError",
+    "DataError",
+    "GenerativeModel",
+    "LatentCode",
+    "ModelError",
+    "create",
+    "infer_schema",
+    "list_models",
+    "load",
+    "load_dataset",
+    "read_csv",
+]

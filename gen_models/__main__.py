@@ -1,0 +1,277 @@
+"""Command line: everything the app does with models, without a browser.
+
+    python -m gen_models list [--json]
+    python -m gen_models datasets [--json]
+    python -m gen_models train --data FILE.csv|NAME --model NAME --out DIR [--epochs N] [--batch-size N]
+                               [--seed N] [--condition COLUMN] [--discrete COL,COL...] [--kind COL=KIND ...]
+    python -m gen_models info DIR [--json]
+    python -m gen_models sample DIR --rows N --out FILE.csv [--seed N] [--code NAME=VALUE ...] [--condition VALUE]
+
+Problems with the input print one clear line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gen_models.errors import USER_ERRORS, DataError, ModelError
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes with our exit status and one plain line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m gen_models", description="Latent Lab: train and sample generative models.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("list", help="list the model architectures")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add_parser("datasets", help="list the bundled data sets that --data accepts by name")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add_parser("train", help="train a model on a CSV file or a bundled data set")
+    p.add_argument("--data", required=True, help="a CSV file, or the name of a bundled data set")
+    p.add_argument("--model", required=True, help="architecture name (see `list`)")
+    p.add_argument("--out", required=True, help="directory to write the trained model to")
+    p.add_argument("--epochs", type=int, help="passes over the data (default: the model's)")
+    p.add_argument("--batch-size", type=int, help="rows per training step (default: the model's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run (default 0)")
+    p.add_argument("--condition", help="categorical column to condition on (cgan needs one; wgan_gp may use one)")
+    p.add_argument("--discrete", default="", help="comma-separated columns to treat as categorical")
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
+    )
+
+    p = commands.add_parser("info", help="describe a trained model directory")
+    p.add_argument("dir", help="model directory")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add_parser("sample", help="generate rows from a trained model")
+    p.add_argument("dir", help="model directory")
+    p.add_argument("--rows", type=int, required=True, help="number of rows to write")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--seed", type=int, help="random seed; the same seed gives the same rows")
+    p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a latent code (repeatable)")
+    p.add_argument("--condition", help="value of the condition column, for conditional models")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"list": cmd_list, "datasets": cmd_datasets, "train": cmd_train, "info": cmd_info, "sample": cmd_sample}
+    try:
+        return handlers[args.command](args)
+    except USER_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as err:  # unwritable output path, full disk, ...
+        print(f"error: {err.strerror or err} ({err.filename})", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+# ----- commands ------------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    from gen_models import list_models
+
+    models = list_models()
+    if args.json:
+        print(json.dumps([{"name": n, "description": d} for n, d in models.items()], indent=1))
+    else:
+        width = max(map(len, models))
+        for name, description in models.items():
+            print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from gen_models.data.datasets import list_datasets
+
+    infos = list_datasets()
+    if args.json:
+        rows = [
+            {
+                "name": i.name,
+                "title": i.title,
+                "kind": i.kind,
+                "rows": i.n_rows,
+                "label": i.label,
+                "description": i.description,
+                "source": i.source,
+                "licence": i.licence,
+            }
+            for i in infos
+        ]
+        print(json.dumps(rows, indent=1))
+    else:
+        width = max(len(i.name) for i in infos)
+        for info in infos:
+            print(f"{info.name:<{width}}  {info.kind:<9}  {info.n_rows:>6} rows  {info.title}")
+    return 0
+
+
+def load_table(source: str) -> pd.DataFrame:
+    """A CSV path, or a bundled data set's name."""
+    from gen_models.data import read_csv
+    from gen_models.data.datasets import list_datasets, load_dataset
+
+    path = Path(source)
+    if path.is_file():
+        return read_csv(path)
+    names = [info.name for info in list_datasets()]
+    if source in names:
+        return load_dataset(source)
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"} or "/" in source:
+        raise DataError(f"There is no file '{source}'.")
+    raise DataError(f"'{source}' is neither a file nor a bundled data set. Bundled data sets: {', '.join(names)}.")
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ModelError(f"{what} must look like NAME=VALUE, not '{item}'.")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _fmt_seconds(seconds: float) -> str:
+    if seconds != seconds:  # NaN: not known yet
+        return "?"
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.1f}min"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from gen_models import create
+
+    settings: dict[str, Any] = {"seed": args.seed}
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise ModelError("--epochs must be at least 1.")
+        settings["epochs"] = args.epochs
+    if args.batch_size is not None:
+        if args.batch_size < 1:
+            raise ModelError("--batch-size must be at least 1.")
+        settings["batch_size"] = args.batch_size
+    model = create(args.model, **settings)
+    data = load_table(args.data)
+    discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
+    kinds = _pairs(args.kind, "--kind")
+
+    from gen_models.data import infer_schema
+
+    schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
+    for warning in schema.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"Training {model.name} on {len(data)} rows x {len(schema.used_columns)} columns "
+        f"for {model.config.epochs} epochs (seed {model.config.seed}).",
+        file=sys.stderr,
+    )
+
+    last_print = [0.0]
+
+    def progress(metrics: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - last_print[0] < 1.0 and metrics["epoch"] != metrics["epochs"]:
+            return  # at most one line a second, plus the last epoch
+        last_print[0] = now
+        losses = "  ".join(
+            f"{k} {v:.4f}" for k, v in metrics.items() if k not in {"epoch", "epochs", "step", "elapsed", "remaining"}
+        )
+        print(
+            f"epoch {metrics['epoch']}/{metrics['epochs']}  {losses}  "
+            f"elapsed {_fmt_seconds(metrics['elapsed'])}  remaining {_fmt_seconds(metrics['remaining'])}",
+            file=sys.stderr,
+        )
+
+    # Train in a worker thread so Ctrl-C can stop it cleanly and the partial model is still saved.
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = model.fit(
+                data, condition=args.condition, schema=schema, on_epoch=progress, stop_event=stop
+            )
+        except BaseException as err:  # handed to the main thread, which reports it
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print("Stopping after the current step...", file=sys.stderr)
+        stop.set()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    out = model.save(args.out)
+    level = "warning: " if result.status == "diverged" else ""
+    print(f"{level}{result.message} Took {result.seconds:.1f}s. Saved to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from gen_models import load
+
+    model = load(args.dir)
+    info = model.describe()
+    if args.json:
+        print(json.dumps(info, indent=1))
+        return 0
+    assert model.schema is not None
+    print(f"model: {model.name} — {model.description}")
+    print("columns:")
+    for col in model.schema.columns:
+        print(f"  {col.name}: {col.kind}")
+    if info["condition"]:
+        print(f"condition: {info['condition']['column']} in {info['condition']['values']}")
+    print("codes:")
+    for code in info["codes"]:
+        span = f"levels {code['levels']}" if code["kind"] == "categorical" else f"{code['low']:g} to {code['high']:g}"
+        print(f"  {code['name']}: {code['kind']}, {span} — {code['meaning']}")
+    if model.result is not None:
+        print(f"training: {model.result.message} ({model.result.seconds:.1f}s)")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from gen_models import load
+
+    if args.rows < 1:
+        raise ModelError("--rows must be at least 1.")
+    model = load(args.dir)
+    codes = _pairs(args.code, "--code")
+    rows = model.sample(args.rows, codes=codes, condition=args.condition, seed=args.seed)
+    rows.to_csv(args.out, index=False)
+    print(f"Wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+"""What every architecture shares: data preparation, conditioning, latent codes and sampling.
+
+A model module subclasses `GenerativeModel` and writes only what differs:
+- `Config`: a dataclass extending `TrainConfig` with its own settings;
+- `build(data_dim, cond_dim)`: create `self.networks` (name -> nn.Module) and optimisers;
+- `train_step(x, c)`: one optimisation step on a batch, returning its losses as floats;
+- `latent_codes()`: the description of its latent space, one `LatentCode` per slider;
+- `generate(z, c, generator)`: latent vectors (+ conditions) -> encoded rows.
+Fitting, the training loop, sampling with fixed codes, and conditions live here once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from gen_models.data import TableSchema, TabularEncoder, infer_schema, validate_table
+from gen_models.errors import DataError, ModelError
+from gen_models.training import (
+    Callback,
+    Metrics,
+    TrainConfig,
+    TrainResult,
+    run_training,
+    seed_everything,
+    select_device,
+)
+
+
+@dataclass(frozen=True)
+class LatentCode:
+    """One named part of a model's latent vector: what a slider or selector controls.
+
+    A continuous code is one number drawn from its prior ("normal" with `std`, or "uniform" on
+    [low, high]); [low, high] is the range a slider should offer. A categorical code is a one-hot
+    block over `levels`, drawn uniformly. `role` is "code" for dimensions meant to carry meaning
+    and "noise" for plain generator noise (still adjustable, but unnamed by training).
+    """
+
+    name: str
+    kind: str  # "continuous" | "categorical"
+    meaning: str
+    low: float = -3.0
+    high: float = 3.0
+    levels: tuple[Any, ...] = ()
+    prior: str = "normal"  # "normal" | "uniform" | "categorical"
+    std: float = 1.0
+    role: str = "code"
+
+    @property
+    def width(self) -> int:
+        return len(self.levels) if self.kind == "categorical" else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.kind == "categorical":
+            info["levels"] = list(self.levels)
+        else:
+            info.update(low=self.low, high=self.high, prior=self.prior)
+            if self.prior == "normal":
+                info["std"] = self.std
+        info.update(meaning=self.meaning, role=self.role)
+        return info
+
+
+def noise_codes(dim: int, std: float = 1.0) -> list[LatentCode]:
+    """`dim` standard-normal noise dimensions named z0, z1, ... with sliders over ±3 std."""
+    return [
+        LatentCode(
+            name=f"z{i}",
+            kind="continuous",
+            meaning=f"noise dimension {i}: no meaning is imposed by training",
+            low=-3.0 * std,
+            high=3.0 * std,
+            std=std,
+            role="noise",
+        )
+        for i in range(dim)
+    ]
+
+
+class GenerativeModel:
+    """Base class: hyperparameters go to the constructor, data to `fit(df)`, `sample(n)` gives a DataFrame."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]  # one line, shown by `list` and in the app
+    Config: ClassVar[type[TrainConfig]] = TrainConfig
+    supports_condition: ClassVar[bool] = False  # can train conditioned on a categorical column
+    needs_condition: ClassVar[bool] = False  # must be given one (CGAN)
+    has_encoder: ClassVar[bool] = False  # can map real rows to codes (`encode`)
+
+    def __init__(self, config: TrainConfig | None = None, **settings: Any):
+        if config is None:
+            valid = {f.name for f in dataclasses.fields(self.Config)}
+            unknown = sorted(set(settings) - valid)
+            if unknown:
+                raise ModelError(
+                    f"{self.name} has no setting {', '.join(map(repr, unknown))}. "
+                    f"Its settings are: {', '.join(sorted(valid))}."
+                )
+            config = self.Config(**settings)
+        elif settings:
+            config = dataclasses.replace(config, **settings)
+        self.config = config
+        self.networks: dict[str, nn.Module] = {}
+        self.schema: TableSchema | None = None
+        self.encoder: TabularEncoder | None = None
+        self.condition_column: str | None = None
+        self.condition_levels: list[Any] = []
+        self.condition_frequencies: list[float] = []
+        self.history: list[Metrics] = []
+        self.result: TrainResult | None = None
+        self.device = torch.device("cpu")
+
+    # ----- what each architecture writes -------------------------------------------------
+    def build(self, data_dim: int, cond_dim: int) -> None:
+        raise NotImplementedError
+
+    def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        raise NotImplementedError
+
+    def latent_codes(self) -> list[LatentCode]:
+        raise NotImplementedError
+
+    def generate(self, z: torch.Tensor, c: torch.Tensor | None, generator: torch.Generator) -> torch.Tensor:
+        """z: (n, latent_width), c: (n, cond_dim) or None -> encoded rows (n, data_dim)."""
+        raise NotImplementedError
+
+    # ----- fitting ---------------------------------------------------------------------------
+    @property
+    def fitted(self) -> bool:
+        return self.encoder is not None and bool(self.networks)
+
+    def fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        condition: str | None = None,
+        kinds: dict[str, str] | None = None,
+        discrete: list[str] | None = None,
+        schema: TableSchema | None = None,
+        on_step: Callback | None = None,
+        on_epoch: Callback | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> TrainResult:
+        """Learn the distribution of `data`'s rows.
+
+        condition: a categorical column to condition on (required for CGAN, optional for WGAN-GP).
+        kinds / discrete: override the inferred kind of columns (see `infer_schema`).
+        on_step, on_epoch, stop_event: see `training.run_training`.
+        The result says whether training finished, was stopped, or diverged (weights then
+        roll back to the last good epoch). Data problems raise `DataError`.
+        """
+        schema = schema or infer_schema(data, overrides=kinds, discrete=discrete)
+        validate_table(data, schema)
+        self._check_condition(condition, schema)
+        seed_everything(self.config.seed)
+        self.schema = schema
+        self.encoder = TabularEncoder(schema, seed=self.config.seed).fit(data)
+        x = torch.from_numpy(self.encoder.transform(data))
+        c = None
+        self.condition_column = condition
+        if condition is not None:
+            span = self.encoder.category_span(condition)
+            c = x[:, span.start : span.start + span.width].clone()
+            self.condition_levels = list(self.encoder.levels(condition))
+            self.condition_frequencies = (c.mean(dim=0) / c.mean(dim=0).sum()).tolist()
+        self.device = select_device(self.config.device)
+        self.networks = {}
+        self.history = []
+        self.build(x.shape[1], 0 if c is None else c.shape[1])
+        for net in self.networks.values():
+            net.to(self.device)
+        self.result = run_training(
+            self,
+            x.to(self.device),
+            None if c is None else c.to(self.device),
+            self.config,
+            history=self.history,
+            on_step=on_step,
+            on_epoch=on_epoch,
+            stop_event=stop_event,
+        )
+        return self.result
+
+    def _check_condition(self, condition: str | None, schema: TableSchema) -> None:
+        categorical = [col.name for col in schema.columns if col.kind == "categorical"]
+        if condition is None:
+            if self.needs_condition:
+                hint = (
+                    f" Categorical columns here: {', '.join(categorical)}."
+                    if categorical
+                    else (" This table has no categorical column.")
+                )
+                raise DataError(f"{self.name} needs a condition column: choose a categorical column.{hint}")
+            return
+        if not self.supports_condition:
+            raise ModelError(f"{self.name} cannot be conditioned on a column; use cgan or wgan_gp for that.")
+        if condition not in [col.name for col in schema.columns]:
+            raise DataError(f"There is no column '{condition}' to condition on.", column=condition)
+        if schema.column(condition).kind != "categorical":
+            raise DataError(
+                f"The condition column '{condition}' must be categorical, but it is "
+                f"{schema.column(condition).kind}. Categorical columns: {', '.join(categorical) or 'none'}.",
+                column=condition,
+            )
+
+    # ----- sampling --------------------------------------------------------------------------
+    def _require_fitted(self) -> TabularEncoder:
+        if self.encoder is None or not self.networks:
+            raise ModelError(f"This {self.name} model has not been trained yet: call fit(data) first.")
+        return self.encoder
+
+    def draw_latent(self, n: int, codes: dict[str, Any] | None, generator: torch.Generator) -> torch.Tensor:
+        """(n, latent_width) latent vectors: fixed values for the named codes, the prior for the rest."""
+        layout = self.latent_codes()
+        codes = dict(codes or {})
+        unknown = sorted(set(codes) - {code.name for code in layout})
+        if unknown:
+            raise ModelError(
+                f"{self.name} has no code {', '.join(map(repr, unknown))}. "
+                f"Its codes are: {', '.join(code.name for code in layout)}."
+            )
+        blocks = []
+        for code in layout:
+            if code.kind == "categorical":
+                if code.name in codes:
+                    index = torch.full((n,), _level_index(code, codes[code.name]), dtype=torch.long)
+                else:
+                    index = torch.randint(len(code.levels), (n,), generator=generator)
+                blocks.append(nn.functional.one_hot(index, len(code.levels)).float())
+            elif code.name in codes:
+                blocks.append(torch.full((n, 1), _code_number(code, codes[code.name])))
+            elif code.prior == "uniform":
+                blocks.append(code.low + (code.high - code.low) * torch.rand(n, 1, generator=generator))
+            else:
+                blocks.append(code.std * torch.randn(n, 1, generator=generator))
+        return torch.cat(blocks, dim=1)
+
+    def condition_tensor(self, n: int, condition: Any, generator: torch.Generator) -> torch.Tensor | None:
+        """(n, cond_dim) one-hot conditions: the given value, or drawn at the training frequencies."""
+        encoder = self._require_fitted()
+        if self.condition_column is None:
+            if condition is not None:
+                raise ModelError(f"This {self.name} model was trained without a condition column.")
+            return None
+        if condition is None:
+            weights = torch.tensor(self.condition_frequencies)
+            index = torch.multinomial(weights, n, replacement=True, generator=generator)
+            return nn.functional.one_hot(index, len(self.condition_levels)).float()
+        return torch.from_numpy(encoder.one_hot(self.condition_column, [condition] * n))
+
+    @torch.no_grad()
+    def sample_encoded(
+        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+    ) -> torch.Tensor:
+        """(n, data_dim) encoded rows on the CPU; the same seed and arguments give the same rows."""
+        self._require_fitted()
+        if n < 1:
+            raise ModelError(f"The number of rows must be at least 1 (got {n}).")
+        generator = torch.Generator()
+        generator.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
+        z = self.draw_latent(n, codes, generator).to(self.device)
+        c = self.condition_tensor(n, condition, generator)
+        c = None if c is None else c.to(self.device)
+        modes = {name: net.training for name, net in self.networks.items()}
+        for net in self.networks.values():
+            net.eval()  # sampling in train mode (CTGAN's bug) makes batch norm depend on the batch
+        try:
+            out = self.generate(z, c, generator)
+        finally:
+            for name, net in self.networks.items():
+                net.train(modes[name])
+        return out.cpu()
+
+    def sample(
+        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+    ) -> pd.DataFrame:
+        """n new rows with the training columns, order and dtypes.
+
+        codes: values for any latent codes ({name: number or level}); the rest are drawn.
+        condition: a level of the condition column, for conditional models.
+        """
+        encoder = self._require_fitted()
+        return encoder.inverse_transform(self.sample_encoded(n, codes, condition, seed).numpy())
+
+    # ----- helpers for subclasses ----------------------------------------------------------------
+    def with_condition(self, rows: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        """Overwrite the condition column's one-hot span in encoded rows (n, data_dim) with c."""
+        if c is None or self.condition_column is None:
+            return rows
+        assert self.encoder is not None
+        span = self.encoder.category_span(self.condition_column)
+        return torch.cat([rows[:, : span.start], c, rows[:, span.start + span.width :]], dim=1)
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write weights (safetensors) and everything else (JSON) to `directory`; see `checkpoint`."""
+        from gen_models.checkpoint import save_model  # checkpoint imports the registry, which imports this
+
+        return save_model(self, directory)
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-friendly summary: the `info --json` contract."""
+        encoder = self._require_fitted()
+        condition = None
+        if self.condition_column is not None:
+            condition = {"column": self.condition_column, "values": list(self.condition_levels)}
+        return {
+            "model": self.name,
+            "columns": list(encoder.columns),
+            "codes": [code.to_dict() for code in self.latent_codes()],
+            "condition": condition,
+        }
+
+
+def _level_index(code: LatentCode, value: Any) -> int:
+    for i, level in enumerate(code.levels):
+        if value == level or str(value) == str(level):
+            return i
+    raise ModelError(f"Code '{code.name}' has no level {value!r}; its levels are {', '.join(map(str, code.levels))}.")
+
+
+def _code_number(code: LatentCode, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"Code '{code.name}' takes a number, not {value!r}.") from None
+    if not np.isfinite(number):
+        raise ModelError(f"Code '{code.name}' takes a finite number, not {value!r}.")
+    return number

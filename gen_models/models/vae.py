@@ -1,0 +1,89 @@
+"""Variational autoencoder for tables (Kingma & Welling, 2014; TVAE-style losses).
+
+Encoder E: encoded row (n, data_dim) -> mean and log-variance of q(z|x), each (n, latent_dim).
+Decoder: z (n, latent_dim) -> raw row (n, data_dim); values through tanh, categories as logits.
+Loss: per-span reconstruction (squared error for values, cross-entropy for categories) plus
+`beta` times KL(q(z|x) || N(0, I)). Every latent dimension is a code: a slider over z_i moves
+the decoded rows along one learned direction, and `encode` puts real rows on the same axes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gen_models.models.base import GenerativeModel, LatentCode
+from gen_models.nets import SpanHead, mlp, span_reconstruction_loss
+from gen_models.training import TrainConfig
+
+
+@dataclass
+class VAEConfig(TrainConfig):
+    latent_dim: int = 8  # few enough dimensions that each one can get a slider
+    encoder_hidden: tuple[int, ...] = (128, 128)
+    decoder_hidden: tuple[int, ...] = (128, 128)
+    lr: float = 1e-3
+    beta: float = 1.0  # weight of the KL term: higher = smoother latent space, blurrier rows
+
+
+class VAE(GenerativeModel):
+    name = "vae"
+    description = "Variational autoencoder: encodes rows into a smooth latent space and decodes new rows from it."
+    Config = VAEConfig
+    config: VAEConfig
+    has_encoder = True
+
+    def build(self, data_dim: int, cond_dim: int) -> None:
+        cfg = self.config
+        assert self.encoder is not None
+        self.networks = {
+            "encoder": mlp(data_dim, cfg.encoder_hidden, 2 * cfg.latent_dim, negative_slope=0),
+            "decoder": mlp(cfg.latent_dim, cfg.decoder_hidden, data_dim, negative_slope=0),
+        }
+        self.spans = self.encoder.spans
+        self.head = SpanHead(self.spans)
+        params = [p for net in self.networks.values() for p in net.parameters()]
+        self.opt = torch.optim.Adam(params, lr=cfg.lr)
+
+    def latent_codes(self) -> list[LatentCode]:
+        return [
+            LatentCode(name=f"z{i}", kind="continuous", meaning=f"latent dimension {i} of the VAE", low=-3.0, high=3.0)
+            for i in range(self.config.latent_dim)
+        ]
+
+    def _posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_var = self.networks["encoder"](x).chunk(2, dim=1)
+        return mean, log_var.clamp(-10.0, 10.0)
+
+    def generate(
+        self, z: torch.Tensor, c: torch.Tensor | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        return self.head(self.networks["decoder"](z), mode="gumbel", generator=generator)
+
+    def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        mean, log_var = self._posterior(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        reconstruction = span_reconstruction_loss(self.networks["decoder"](z), x, self.spans).mean()
+        kl = (-0.5 * (1 + log_var - mean**2 - log_var.exp()).sum(dim=1)).mean()
+        loss = reconstruction + self.config.beta * kl
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return {"loss": loss.item(), "reconstruction_loss": reconstruction.item(), "kl_divergence": kl.item()}
+
+    @torch.no_grad()
+    def encode(self, data: pd.DataFrame) -> np.ndarray:
+        """Posterior means of real rows: (n_rows, latent_dim), on the same axes as the codes."""
+        encoder = self._require_fitted()
+        x = torch.from_numpy(encoder.transform(data)).to(self.device)
+        net = self.networks["encoder"]
+        was_training = net.training
+        net.eval()
+        try:
+            mean, _ = self._posterior(x)
+        finally:
+            net.train(was_training)
+        return mean.cpu().numpy()

@@ -1,0 +1,169 @@
+"""The one training loop every model shares.
+
+A model supplies `networks` (name -> nn.Module) and `train_step(x, c) -> {loss name: float}`;
+this module does everything around it: seeding, device choice, shuffling into batches,
+callbacks with a metrics dict after every step and epoch (the app's live curves and the CLI's
+progress lines both read these), a stop event checked every step, a per-step loss history, and
+a guard that stops on a NaN or infinite loss and puts back the last good weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+Metrics = dict[str, Any]
+Callback = Callable[[Metrics], None]
+
+
+@dataclass
+class TrainConfig:
+    """Settings every model shares. Model configs extend this with their own networks' settings."""
+
+    epochs: int = 300  # passes over the data
+    batch_size: int = 500  # rows per step; capped at the number of rows
+    seed: int = 0  # one seed fixes initial weights, batch order and noise: a rerun on the same machine repeats exactly
+    device: str = "auto"  # "auto" picks CUDA when present, else CPU; or "cpu", "cuda", "cuda:1"
+
+
+@dataclass
+class TrainResult:
+    """How a call to `fit` ended."""
+
+    status: str  # "finished" | "stopped" (stop event) | "diverged" (NaN/inf loss; last good weights kept)
+    message: str  # one plain sentence for the user
+    epochs_completed: int
+    steps: int
+    seconds: float
+
+
+class Trainable(Protocol):
+    networks: dict[str, nn.Module]
+
+    def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]: ...
+
+
+def select_device(name: str = "auto") -> torch.device:
+    """'auto' -> CUDA when available, else CPU; anything else is passed to torch.device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) global generators."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _snapshot(networks: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
+    return {name: copy.deepcopy(net.state_dict()) for name, net in networks.items()}
+
+
+def _restore(networks: dict[str, nn.Module], snapshot: dict[str, dict[str, torch.Tensor]]) -> None:
+    for name, net in networks.items():
+        net.load_state_dict(snapshot[name])
+
+
+def _bad_loss(losses: dict[str, float]) -> str | None:
+    for name, value in losses.items():
+        if not math.isfinite(value):
+            return name
+    return None
+
+
+def run_training(
+    model: Trainable,
+    x: torch.Tensor,
+    c: torch.Tensor | None,
+    config: TrainConfig,
+    *,
+    history: list[Metrics],
+    on_step: Callback | None = None,
+    on_epoch: Callback | None = None,
+    stop_event: threading.Event | None = None,
+) -> TrainResult:
+    """Train `model` on encoded rows.
+
+    x: (n_rows, data_dim) encoded rows, already on the model's device.
+    c: (n_rows, cond_dim) one-hot conditions, or None for unconditional models.
+    history: per-step metrics are appended here ({"epoch", "step", loss names...}).
+    on_step / on_epoch receive a metrics dict: the step's losses (or the epoch's mean losses)
+    plus "epoch", "epochs", "step", "elapsed" and "remaining" (seconds, estimated).
+    """
+    n_rows = x.shape[0]
+    batch_size = max(1, min(config.batch_size, n_rows))
+    # Drop a last partial batch unless it is the only one: batch norm dislikes tiny batches.
+    steps_per_epoch = max(1, n_rows // batch_size)
+    order_rng = torch.Generator().manual_seed(config.seed)
+    started = time.perf_counter()
+    step = len(history)
+    last_good = _snapshot(model.networks)
+    for net in model.networks.values():
+        net.train()
+
+    for epoch in range(1, config.epochs + 1):
+        order = torch.randperm(n_rows, generator=order_rng).to(x.device)
+        sums: dict[str, float] = {}
+        for i in range(steps_per_epoch):
+            rows = order[i * batch_size : (i + 1) * batch_size]
+            losses = model.train_step(x[rows], None if c is None else c[rows])
+            step += 1
+            bad = _bad_loss(losses)
+            if bad is not None:
+                _restore(model.networks, last_good)
+                return TrainResult(
+                    status="diverged",
+                    message=(
+                        f"Training stopped at epoch {epoch}, step {i + 1}: the {bad.replace('_', ' ')} "
+                        f"became {losses[bad]}. The model keeps the weights from the end of epoch "
+                        f"{epoch - 1}. Try a smaller learning rate or a different seed."
+                    ),
+                    epochs_completed=epoch - 1,
+                    steps=step,
+                    seconds=time.perf_counter() - started,
+                )
+            record = {"epoch": epoch, "step": step, **losses}
+            history.append(record)
+            for name, value in losses.items():
+                sums[name] = sums.get(name, 0.0) + value
+            if on_step is not None:
+                on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, config.epochs, started))
+            if stop_event is not None and stop_event.is_set():
+                return TrainResult(
+                    status="stopped",
+                    message=f"Training was stopped during epoch {epoch} (step {step}).",
+                    epochs_completed=epoch - 1,
+                    steps=step,
+                    seconds=time.perf_counter() - started,
+                )
+        last_good = _snapshot(model.networks)
+        if on_epoch is not None:
+            means = {name: total / steps_per_epoch for name, total in sums.items()}
+            on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, config.epochs, started))
+
+    return TrainResult(
+        status="finished",
+        message=f"Trained {config.epochs} epochs ({step} steps).",
+        epochs_completed=config.epochs,
+        steps=step,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _progress(record: Metrics, epochs_done: float, epochs: int, started: float) -> Metrics:
+    """Add timing to a metrics record; remaining time comes from the average pace so far."""
+    elapsed = time.perf_counter() - started
+    remaining = elapsed / epochs_done * (epochs - epochs_done)
+    return {**record, "epochs": epochs, "elapsed": elapsed, "remaining": remaining}

@@ -1,0 +1,182 @@
+"""Registry-wide model tests: every architecture trains, samples valid rows, saves, loads, stops."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import gen_models
+from gen_models.models import REGISTRY
+
+FAST = {"epochs": 2, "batch_size": 40, "seed": 3}
+
+
+def fit_small(name: str, data: pd.DataFrame, **kwargs):
+    model = gen_models.create(name, **FAST)
+    condition = "species" if REGISTRY[name].needs_condition else None
+    result = model.fit(data, condition=condition, **kwargs)
+    return model, result
+
+
+@pytest.fixture(scope="module", params=list(REGISTRY))
+def trained(request, mixed_table):
+    model, result = fit_small(request.param, mixed_table)
+    return model, result
+
+
+def test_registry_lists_issue_models():
+    assert {"gan", "cgan", "wgan_gp", "vae"} <= set(gen_models.list_models())
+    for description in gen_models.list_models().values():
+        assert description and "\n" not in description
+
+
+def test_few_steps_give_finite_losses(trained):
+    model, result = trained
+    assert result.status == "finished", result.message
+    assert result.steps == len(model.history) == FAST["epochs"] * (160 // FAST["batch_size"])
+    for record in model.history:
+        losses = {k: v for k, v in record.items() if k not in {"epoch", "step"}}
+        assert losses and all(math.isfinite(v) for v in losses.values())
+
+
+def test_samples_have_training_columns_dtypes_and_valid_categories(trained, mixed_table):
+    model, _ = trained
+    rows = model.sample(300, seed=1)
+    assert list(rows.columns) == list(mixed_table.columns)
+    assert len(rows) == 300
+    for column in mixed_table.columns:
+        assert rows[column].dtype == mixed_table[column].dtype, column
+    assert set(rows["species"]) <= set(mixed_table["species"])
+    assert set(rows["island"].dropna()) <= set(mixed_table["island"].dropna())
+    assert set(rows["tagged"]) <= {True, False}
+    assert rows["flipper_mm"].between(mixed_table["flipper_mm"].min(), mixed_table["flipper_mm"].max()).all()
+
+
+def test_same_seed_same_samples_and_save_load_identical(trained, tmp_path):
+    model, _ = trained
+    first = model.sample(200, seed=11)
+    pd.testing.assert_frame_equal(first, model.sample(200, seed=11))
+    assert not first.equals(model.sample(200, seed=12))
+    model.save(tmp_path / "m")
+    loaded = gen_models.load(tmp_path / "m")
+    assert loaded.name == model.name
+    pd.testing.assert_frame_equal(first, loaded.sample(200, seed=11))
+    assert loaded.history == model.history
+    assert loaded.describe() == model.describe()
+
+
+def test_codes_describe_the_latent_space_and_can_be_fixed(trained):
+    model, _ = trained
+    codes = model.latent_codes()
+    assert codes
+    code = next(c for c in codes if c.kind == "continuous")
+    low = model.sample_encoded(64, codes={code.name: code.low}, seed=5)
+    high = model.sample_encoded(64, codes={code.name: code.high}, seed=5)
+    assert not torch.equal(low, high)  # the code reaches the output
+    with pytest.raises(gen_models.ModelError, match="no code 'nope'"):
+        model.sample(5, codes={"nope": 1.0})
+
+
+def test_training_is_reproducible_with_a_seed(mixed_table):
+    a, _ = fit_small("wgan_gp", mixed_table)
+    b, _ = fit_small("wgan_gp", mixed_table)
+    assert a.history == b.history
+    pd.testing.assert_frame_equal(a.sample(50, seed=0), b.sample(50, seed=0))
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_stop_event_stops_training(name, mixed_table):
+    stop = threading.Event()
+    seen = []
+
+    def on_step(metrics):
+        seen.append(metrics["step"])
+        if len(seen) == 3:
+            stop.set()
+
+    model = gen_models.create(name, epochs=50, batch_size=40, seed=0)
+    condition = "species" if REGISTRY[name].needs_condition else None
+    result = model.fit(mixed_table, condition=condition, on_step=on_step, stop_event=stop)
+    assert result.status == "stopped"
+    assert result.steps == 3 and len(model.history) == 3
+    assert len(model.sample(10, seed=0)) == 10  # a stopped model is still usable
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_nan_loss_stops_cleanly_and_keeps_last_good_weights(name, mixed_table, monkeypatch):
+    model = gen_models.create(name, epochs=5, batch_size=40, seed=0)
+    cls = type(model)
+    original = cls.train_step
+    good = {}
+
+    def poisoned(self, x, c):
+        if len(self.history) == 4:  # 4 steps an epoch: these are the weights at the end of epoch 1
+            good.update({n: {k: v.clone() for k, v in net.state_dict().items()} for n, net in self.networks.items()})
+        losses = original(self, x, c)
+        if len(self.history) == 6:  # break the weights and report it, as a real blow-up would
+            with torch.no_grad():
+                for p in next(iter(self.networks.values())).parameters():
+                    p.fill_(float("nan"))
+            losses[next(iter(losses))] = float("nan")
+        return losses
+
+    monkeypatch.setattr(cls, "train_step", poisoned)
+    condition = "species" if cls.needs_condition else None
+    result = model.fit(mixed_table, condition=condition)
+    assert result.status == "diverged"
+    assert "became nan" in result.message and "epoch 1" in result.message
+    assert result.epochs_completed == 1
+    for net_name, net in model.networks.items():
+        for key, value in net.state_dict().items():
+            assert torch.equal(value, good[net_name][key]), (net_name, key)
+    assert np.isfinite(model.sample_encoded(20, seed=0).numpy()).all()
+
+
+def test_cgan_samples_the_requested_label(mixed_table):
+    model, _ = fit_small("cgan", mixed_table)
+    assert model.describe()["condition"] == {"column": "species", "values": ["Adelie", "Chinstrap", "Gentoo"]}
+    rows = model.sample(100, condition="Gentoo", seed=0)
+    assert (rows["species"] == "Gentoo").all()
+    with pytest.raises(gen_models.DataError, match="Emperor"):
+        model.sample(5, condition="Emperor")
+
+
+def test_cgan_without_condition_names_the_candidates(mixed_table):
+    with pytest.raises(gen_models.DataError, match="species"):
+        gen_models.create("cgan", epochs=1).fit(mixed_table)
+
+
+def test_wgan_gp_can_be_conditional(mixed_table):
+    model = gen_models.create("wgan_gp", **FAST)
+    model.fit(mixed_table, condition="island")
+    rows = model.sample(50, condition="Dream", seed=0)
+    assert (rows["island"] == "Dream").all()
+
+
+def test_condition_must_be_categorical(mixed_table):
+    with pytest.raises(gen_models.DataError, match="must be categorical"):
+        gen_models.create("cgan", epochs=1).fit(mixed_table, condition="body_mass_g")
+
+
+def test_vae_encodes_rows_onto_its_codes(mixed_table):
+    model, _ = fit_small("vae", mixed_table)
+    codes = model.encode(mixed_table.head(30))
+    assert codes.shape == (30, model.config.latent_dim)
+    assert np.isfinite(codes).all()
+
+
+def test_unknown_model_and_setting_are_clear():
+    with pytest.raises(gen_models.ModelError, match="Available: gan"):
+        gen_models.create("nope")
+    with pytest.raises(gen_models.ModelError, match="no setting 'epoch'"):
+        gen_models.create("gan", epoch=3)
+
+
+def test_sampling_before_fit_is_a_clear_error():
+    with pytest.raises(gen_models.ModelError, match="not been trained"):
+        gen_models.create("vae").sample(3)
