@@ -180,13 +180,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     kinds = _pairs(args.kind, "--kind")
 
     from gen_models.data import infer_schema
+    from gen_models.training import resolve_epochs
 
     schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
     for warning in schema.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"Training {model.name} on {len(data)} rows x {len(schema.used_columns)} columns "
-        f"for {model.config.epochs} epochs (seed {model.config.seed}).",
+        f"for {resolve_epochs(model.config, len(data))} epochs (seed {model.config.seed}).",
         file=sys.stderr,
     )
 

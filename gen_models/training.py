@@ -30,7 +30,8 @@ Callback = Callable[[Metrics], None]
 class TrainConfig:
     """Settings every model shares. Model configs extend this with their own networks' settings."""
 
-    epochs: int = 300  # passes over the data
+    epochs: int | None = None  # passes over the data; None = enough for about `auto_steps` steps
+    auto_steps: int = 600  # the step budget used when epochs is None: small tables get more epochs
     batch_size: int = 500  # rows per step; capped at the number of rows
     seed: int = 0  # one seed fixes initial weights, batch order and noise: a rerun on the same machine repeats exactly
     device: str = "auto"  # "auto" picks CUDA when present, else CPU; or "cpu", "cuda", "cuda:1"
@@ -76,6 +77,14 @@ def _restore(networks: dict[str, nn.Module], snapshot: dict[str, dict[str, torch
         net.load_state_dict(snapshot[name])
 
 
+def resolve_epochs(config: TrainConfig, n_rows: int) -> int:
+    """The number of epochs a run will do: `config.epochs`, or enough for about `auto_steps` steps."""
+    if config.epochs is not None:
+        return config.epochs
+    steps_per_epoch = max(1, n_rows // max(1, min(config.batch_size, n_rows)))
+    return max(1, math.ceil(config.auto_steps / steps_per_epoch))
+
+
 def _bad_loss(losses: dict[str, float]) -> str | None:
     for name, value in losses.items():
         if not math.isfinite(value):
@@ -106,6 +115,7 @@ def run_training(
     batch_size = max(1, min(config.batch_size, n_rows))
     # Drop a last partial batch unless it is the only one: batch norm dislikes tiny batches.
     steps_per_epoch = max(1, n_rows // batch_size)
+    epochs = resolve_epochs(config, n_rows)
     order_rng = torch.Generator().manual_seed(config.seed)
     started = time.perf_counter()
     step = len(history)
@@ -113,7 +123,7 @@ def run_training(
     for net in model.networks.values():
         net.train()
 
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(1, epochs + 1):
         order = torch.randperm(n_rows, generator=order_rng).to(x.device)
         sums: dict[str, float] = {}
         for i in range(steps_per_epoch):
@@ -139,7 +149,7 @@ def run_training(
             for name, value in losses.items():
                 sums[name] = sums.get(name, 0.0) + value
             if on_step is not None:
-                on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, config.epochs, started))
+                on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, epochs, started))
             if stop_event is not None and stop_event.is_set():
                 return TrainResult(
                     status="stopped",
@@ -151,12 +161,12 @@ def run_training(
         last_good = _snapshot(model.networks)
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
-            on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, config.epochs, started))
+            on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started))
 
     return TrainResult(
         status="finished",
-        message=f"Trained {config.epochs} epochs ({step} steps).",
-        epochs_completed=config.epochs,
+        message=f"Trained {epochs} epochs ({step} steps).",
+        epochs_completed=epochs,
         steps=step,
         seconds=time.perf_counter() - started,
     )
