@@ -24,7 +24,8 @@ import safetensors
 import torch
 from safetensors.torch import load_file, save_file
 
-from gen_models.data import TableSchema, TabularEncoder
+from gen_models.data import TableSchema
+from gen_models.data.layouts import DataLayout, encoder_from_dict
 from gen_models.errors import CheckpointError
 from gen_models.models import REGISTRY, GenerativeModel
 from gen_models.training import TrainResult
@@ -81,6 +82,7 @@ def save_model(model: GenerativeModel, directory: str | os.PathLike, extra: dict
         "format_version": FORMAT_VERSION,
         "model": model.name,
         "config": dataclasses.asdict(model.config),
+        "layout": model.layout.to_dict(),
         "schema": model.schema.to_dict(),
         "encoder": encoder.to_dict(),
         "condition": condition,
@@ -140,7 +142,8 @@ def load_model(directory: str | os.PathLike) -> GenerativeModel:
         config = _config_from_dict(cls.Config, meta["config"])
         model = cls(config)
         model.schema = TableSchema.from_dict(meta["schema"])
-        model.encoder = TabularEncoder.from_dict(meta["encoder"])
+        model.layout = DataLayout.from_dict(meta.get("layout") or {})
+        model.encoder = encoder_from_dict(meta["encoder"])
         condition = meta.get("condition")
         cond_dim = 0
         if condition is not None:

@@ -97,6 +97,9 @@ class TabularEncoder:
     Hyperparameters go to the constructor, data to `fit(df)`.
     """
 
+    kind = "table"
+    condition_in_rows = True  # a condition column is one of the encoded columns (its category span)
+
     def __init__(self, schema: TableSchema, continuous: str = "mode", max_modes: int = 10, seed: int = 0):
         if continuous not in CONTINUOUS_METHODS:
             raise ValueError(f"continuous must be one of {CONTINUOUS_METHODS}, not {continuous!r}")
@@ -252,12 +255,21 @@ class TabularEncoder:
                 out[:, span["missing"].start + 1] = missing
         return out
 
-    def inverse_transform(self, x: np.ndarray | torch.Tensor, clip: bool = True) -> pd.DataFrame:
+    def condition_matrix(self, df: pd.DataFrame, column: str) -> np.ndarray:
+        """(n_rows, n_levels) one-hot values of a categorical column, as they appear in the encoding."""
+        span = self.category_span(column)
+        return self.transform(df)[:, span.start : span.start + span.width]
+
+    def inverse_transform(
+        self, x: np.ndarray | torch.Tensor, clip: bool = True, condition: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Decode (n, output_dim) rows back into a table of the used columns with their original dtypes.
 
         Softmax spans may hold probabilities or one-hots: the argmax is taken. Values are read
         from the tanh span clipped to [-1, 1]; with clip=True numbers are also kept within the
         [min, max] seen in fit. Integer and datetime columns are rounded to whole steps.
+        `condition` is accepted for symmetry with the image and sequence encoders and not used:
+        in a table the condition column is already part of x.
         """
         self._require_fitted()
         if hasattr(x, "detach"):  # a torch tensor; checked by duck typing so this module needs no torch

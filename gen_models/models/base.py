@@ -23,7 +23,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from gen_models.data import TableSchema, TabularEncoder, infer_schema, validate_table
+from gen_models.data import TableSchema, infer_schema, validate_table
+from gen_models.data.layouts import DataLayout, make_encoder
 from gen_models.errors import DataError, ModelError
 from gen_models.training import (
     Callback,
@@ -97,6 +98,7 @@ class GenerativeModel:
     supports_condition: ClassVar[bool] = False  # can train conditioned on a categorical column
     needs_condition: ClassVar[bool] = False  # must be given one (CGAN)
     has_encoder: ClassVar[bool] = False  # can map real rows to codes (`encode`)
+    data_kinds: ClassVar[tuple[str, ...]] = ("table", "images", "sequences")  # every model sees flat rows
 
     def __init__(self, config: TrainConfig | None = None, **settings: Any):
         if config is None:
@@ -113,7 +115,8 @@ class GenerativeModel:
         self.config = config
         self.networks: dict[str, nn.Module] = {}
         self.schema: TableSchema | None = None
-        self.encoder: TabularEncoder | None = None
+        self.layout = DataLayout()
+        self.encoder: Any = None  # TabularEncoder, ImageEncoder or SequenceEncoder (gen_models.data.layouts)
         self.condition_column: str | None = None
         self.condition_levels: list[Any] = []
         self.condition_frequencies: list[float] = []
@@ -145,6 +148,7 @@ class GenerativeModel:
         data: pd.DataFrame,
         *,
         condition: str | None = None,
+        layout: DataLayout | None = None,
         kinds: dict[str, str] | None = None,
         discrete: list[str] | None = None,
         schema: TableSchema | None = None,
@@ -152,26 +156,33 @@ class GenerativeModel:
         on_epoch: Callback | None = None,
         stop_event: threading.Event | None = None,
     ) -> TrainResult:
-        """Learn the distribution of `data`'s rows.
+        """Learn the distribution of `data`'s rows (or images, or sequences: see `layout`).
 
-        condition: a categorical column to condition on (required for CGAN, optional for WGAN-GP).
-        kinds / discrete: override the inferred kind of columns (see `infer_schema`).
+        condition: a categorical column to condition on (required for CGAN, optional for WGAN-GP);
+            for images and sequences, the layout's label column.
+        layout: what one item is (default: a table row); see `gen_models.data.layouts`.
+        kinds / discrete: override the inferred kind of table columns (see `infer_schema`).
         on_step, on_epoch, stop_event: see `training.run_training`.
         The result says whether training finished, was stopped, or diverged (weights then
         roll back to the last good epoch). Data problems raise `DataError`.
         """
+        layout = layout or DataLayout()
+        if layout.kind not in self.data_kinds:
+            raise ModelError(f"{self.name} works on {' and '.join(self.data_kinds)}, not {layout.kind}.")
         schema = schema or infer_schema(data, overrides=kinds, discrete=discrete)
-        validate_table(data, schema)
-        self._check_condition(condition, schema)
+        if layout.kind == "table":
+            validate_table(data, schema)
+        elif len(data) == 0:
+            raise DataError("The table has no rows.")
+        self._check_condition(condition, schema, layout)
         seed_everything(self.config.seed)
-        self.schema = schema
-        self.encoder = TabularEncoder(schema, seed=self.config.seed).fit(data)
+        self.schema, self.layout = schema, layout
+        self.encoder = make_encoder(layout, schema, seed=self.config.seed).fit(data)
         x = torch.from_numpy(self.encoder.transform(data))
         c = None
         self.condition_column = condition
         if condition is not None:
-            span = self.encoder.category_span(condition)
-            c = x[:, span.start : span.start + span.width].clone()
+            c = torch.from_numpy(self.encoder.condition_matrix(data, condition))
             self.condition_levels = list(self.encoder.levels(condition))
             self.condition_frequencies = (c.mean(dim=0) / c.mean(dim=0).sum()).tolist()
         self.device = select_device(self.config.device)
@@ -192,8 +203,11 @@ class GenerativeModel:
         )
         return self.result
 
-    def _check_condition(self, condition: str | None, schema: TableSchema) -> None:
-        categorical = [col.name for col in schema.columns if col.kind == "categorical"]
+    def _check_condition(self, condition: str | None, schema: TableSchema, layout: DataLayout) -> None:
+        if layout.kind != "table":
+            categorical = [layout.label] if layout.label else []
+        else:
+            categorical = [col.name for col in schema.columns if col.kind == "categorical"]
         if condition is None:
             if self.needs_condition:
                 hint = (
@@ -207,7 +221,13 @@ class GenerativeModel:
             raise ModelError(f"{self.name} cannot be conditioned on a column; use cgan or wgan_gp for that.")
         if condition not in [col.name for col in schema.columns]:
             raise DataError(f"There is no column '{condition}' to condition on.", column=condition)
-        if schema.column(condition).kind != "categorical":
+        if layout.kind != "table" and condition != layout.label:
+            raise DataError(
+                f"With {layout.kind}, the condition must be the label column"
+                + (f" ('{layout.label}')." if layout.label else "; this data has none."),
+                column=condition,
+            )
+        if layout.kind == "table" and schema.column(condition).kind != "categorical":
             raise DataError(
                 f"The condition column '{condition}' must be categorical, but it is "
                 f"{schema.column(condition).kind}. Categorical columns: {', '.join(categorical) or 'none'}.",
@@ -215,7 +235,7 @@ class GenerativeModel:
             )
 
     # ----- sampling --------------------------------------------------------------------------
-    def _require_fitted(self) -> TabularEncoder:
+    def _require_fitted(self) -> Any:
         if self.encoder is None or not self.networks:
             raise ModelError(f"This {self.name} model has not been trained yet: call fit(data) first.")
         return self.encoder
@@ -260,10 +280,13 @@ class GenerativeModel:
         return torch.from_numpy(encoder.one_hot(self.condition_column, [condition] * n))
 
     @torch.no_grad()
-    def sample_encoded(
+    def sample_with_condition(
         self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
-    ) -> torch.Tensor:
-        """(n, data_dim) encoded rows on the CPU; the same seed and arguments give the same rows."""
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(n, data_dim) encoded items and their (n, cond_dim) one-hot conditions (or None), on the CPU.
+
+        The same seed and arguments give the same items.
+        """
         self._require_fitted()
         if n < 1:
             raise ModelError(f"The number of rows must be at least 1 (got {n}).")
@@ -280,25 +303,35 @@ class GenerativeModel:
         finally:
             for name, net in self.networks.items():
                 net.train(modes[name])
-        return out.cpu()
+        return out.cpu(), None if c is None else c.cpu()
+
+    def sample_encoded(
+        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+    ) -> torch.Tensor:
+        """(n, data_dim) encoded items on the CPU, e.g. images as (n, H*W) in [-1, 1]."""
+        return self.sample_with_condition(n, codes, condition, seed)[0]
+
+    def decode(self, x: torch.Tensor, c: torch.Tensor | None = None) -> pd.DataFrame:
+        """Encoded items (n, data_dim) [+ one-hot conditions] -> rows in the training data's layout."""
+        encoder = self._require_fitted()
+        return encoder.inverse_transform(x.numpy(), condition=None if c is None else c.numpy())
 
     def sample(
         self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
     ) -> pd.DataFrame:
-        """n new rows with the training columns, order and dtypes.
+        """n new items (rows, images or sequences) with the training columns, order and dtypes.
 
         codes: values for any latent codes ({name: number or level}); the rest are drawn.
         condition: a level of the condition column, for conditional models.
+        Sequences in long format come back as n sequences of T rows each.
         """
-        encoder = self._require_fitted()
-        return encoder.inverse_transform(self.sample_encoded(n, codes, condition, seed).numpy())
+        return self.decode(*self.sample_with_condition(n, codes, condition, seed))
 
     # ----- helpers for subclasses ----------------------------------------------------------------
     def with_condition(self, rows: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """Overwrite the condition column's one-hot span in encoded rows (n, data_dim) with c."""
-        if c is None or self.condition_column is None:
+        if c is None or self.condition_column is None or not self.encoder.condition_in_rows:
             return rows
-        assert self.encoder is not None
         span = self.encoder.category_span(self.condition_column)
         return torch.cat([rows[:, : span.start], c, rows[:, span.start + span.width :]], dim=1)
 
@@ -316,6 +349,7 @@ class GenerativeModel:
             condition = {"column": self.condition_column, "values": list(self.condition_levels)}
         return {
             "model": self.name,
+            "layout": self.layout.to_dict(),
             "columns": list(encoder.columns),
             "codes": [code.to_dict() for code in self.latent_codes()],
             "condition": condition,
