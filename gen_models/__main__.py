@@ -4,6 +4,7 @@
     python -m gen_models datasets [--json]
     python -m gen_models train --data FILE.csv|NAME --model NAME --out DIR [--epochs N] [--batch-size N]
                                [--seed N] [--condition COLUMN] [--discrete COL,COL...] [--kind COL=KIND ...]
+                               [--image-shape HxW | --sequence-key COL --sequence-index COL | --wide] [--label COL]
     python -m gen_models info DIR [--json]
     python -m gen_models sample DIR --rows N --out FILE.csv [--seed N] [--code NAME=VALUE ...] [--condition VALUE]
 
@@ -13,6 +14,7 @@ Problems with the input print one clear line to stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import threading
@@ -22,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from gen_models.data.layouts import DataLayout, parse_image_shape
 from gen_models.errors import USER_ERRORS, DataError, ModelError
 
 EXIT_USER_ERROR = 2
@@ -55,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run (default 0)")
     p.add_argument("--condition", help="categorical column to condition on (cgan needs one; wgan_gp may use one)")
     p.add_argument("--discrete", default="", help="comma-separated columns to treat as categorical")
+    p.add_argument("--image-shape", metavar="HxW", help="the data are images, one per row: e.g. 28x28")
+    p.add_argument("--sequence-key", metavar="COL", help="time series in long format: the column naming each series")
+    p.add_argument("--sequence-index", metavar="COL", help="time series in long format: the column ordering steps")
+    p.add_argument("--wide", action="store_true", help="time series in wide format: one row per series")
+    p.add_argument("--label", metavar="COL", help="images / time series: the label column (kept out of the values)")
     p.add_argument(
         "--kind",
         action="append",
@@ -130,20 +138,41 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_table(source: str) -> pd.DataFrame:
-    """A CSV path, or a bundled data set's name."""
+def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
+    """A CSV path (read as a table), or a bundled data set's name (with its own layout)."""
     from gen_models.data import read_csv
-    from gen_models.data.datasets import list_datasets, load_dataset
+    from gen_models.data.datasets import dataset_info, list_datasets, load_dataset
 
     path = Path(source)
     if path.is_file():
-        return read_csv(path)
+        return read_csv(path), DataLayout()
     names = [info.name for info in list_datasets()]
     if source in names:
-        return load_dataset(source)
+        return load_dataset(source), dataset_info(source).layout
     if path.suffix.lower() in {".csv", ".txt", ".tsv"} or "/" in source:
         raise DataError(f"There is no file '{source}'.")
     raise DataError(f"'{source}' is neither a file nor a bundled data set. Bundled data sets: {', '.join(names)}.")
+
+
+def layout_from_args(args: argparse.Namespace, default: DataLayout) -> DataLayout:
+    """Layout flags win over a bundled data set's own layout; none given keeps it."""
+    if args.image_shape and (args.sequence_key or args.sequence_index or args.wide):
+        raise DataError("Choose images (--image-shape) or time series (--sequence-key/--wide), not both.")
+    if args.image_shape:
+        return DataLayout(kind="images", image_shape=parse_image_shape(args.image_shape), label=args.label)
+    if args.sequence_key or args.sequence_index or args.wide:
+        return DataLayout(
+            kind="sequences",
+            sequence_key=args.sequence_key,
+            sequence_index=args.sequence_index,
+            wide=args.wide,
+            label=args.label,
+        )
+    if args.label:
+        if default.kind == "table":
+            raise DataError("--label is for images and time series; for tables use --condition.")
+        return dataclasses.replace(default, label=args.label)
+    return default
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -175,19 +204,19 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise ModelError("--batch-size must be at least 1.")
         settings["batch_size"] = args.batch_size
     model = create(args.model, **settings)
-    data = load_table(args.data)
+    data, layout = load_table(args.data)
+    layout = layout_from_args(args, layout)
     discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
     kinds = _pairs(args.kind, "--kind")
 
     from gen_models.data import infer_schema
-    from gen_models.training import resolve_epochs
 
     schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
     for warning in schema.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
-        f"Training {model.name} on {len(data)} rows x {len(schema.used_columns)} columns "
-        f"for {resolve_epochs(model.config, len(data))} epochs (seed {model.config.seed}).",
+        f"Training {model.name} on {len(data)} rows x {len(data.columns)} columns "
+        f"({layout.kind}, seed {model.config.seed}).",
         file=sys.stderr,
     )
 
@@ -214,7 +243,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     def work() -> None:
         try:
             outcome["result"] = model.fit(
-                data, condition=args.condition, schema=schema, on_epoch=progress, stop_event=stop
+                data, condition=args.condition, layout=layout, schema=schema, on_epoch=progress, stop_event=stop
             )
         except BaseException as err:  # handed to the main thread, which reports it
             outcome["error"] = err
@@ -247,9 +276,15 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     assert model.schema is not None
     print(f"model: {model.name} — {model.description}")
-    print("columns:")
-    for col in model.schema.columns:
-        print(f"  {col.name}: {col.kind}")
+    if model.layout.kind != "table":
+        print(f"data: {model.layout.kind} ({json.dumps(model.layout.to_dict())})")
+    if model.layout.kind == "table":
+        print("columns:")
+        for col in model.schema.columns:
+            print(f"  {col.name}: {col.kind}")
+    else:
+        columns = info["columns"]
+        print(f"columns: {len(columns)} ({', '.join(columns[:3])}, ..., {columns[-1]})")
     if info["condition"]:
         print(f"condition: {info['condition']['column']} in {info['condition']['values']}")
     print("codes:")

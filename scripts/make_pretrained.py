@@ -11,6 +11,7 @@ on this hardware and the measured quality of 10,000 sampled rows against the tra
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import gen_models  # noqa: E402
 from gen_models.data.datasets import dataset_info  # noqa: E402
@@ -32,10 +33,15 @@ OUT = ROOT / "pretrained"
 
 @dataclass(frozen=True)
 class Recipe:
+    """How one pretrained model is made. The data set's own layout (table, images, sequences) is used."""
+
     dataset: str
     model: str
     settings: dict = field(default_factory=dict)
     condition: str | None = None
+    # "module:function" of a bench function (model, data) -> {figure name: value} whose figures go
+    # on the card, e.g. what the latent codes measurably do.
+    measure: str | None = None
     note: str = ""
 
 
@@ -44,6 +50,13 @@ RECIPES: dict[str, Recipe] = {
     "cgan_penguins": Recipe("penguins", "cgan", {"seed": 0}, condition="species"),
     "vae_penguins": Recipe("penguins", "vae", {"seed": 0}),
     "gan_weather": Recipe("weather", "gan", {"seed": 0}),
+}
+
+
+FIGURE_NAMES = {
+    "quality": "quality of 10,000 sampled rows against the training data (SDMetrics-style, 1 = identical)",
+    "column_shapes": "column shapes (1 - KS or TVD per column, averaged)",
+    "pair_trends": "pair trends (correlation / contingency similarity, averaged)",
 }
 
 
@@ -57,15 +70,25 @@ def make(name: str, recipe: Recipe) -> dict:
     data = gen_models.load_dataset(recipe.dataset)
     model = gen_models.create(recipe.model, **recipe.settings)
     started = time.perf_counter()
-    result = model.fit(data, condition=recipe.condition)
+    result = model.fit(data, condition=recipe.condition, layout=dataset_info(recipe.dataset).layout)
     seconds = time.perf_counter() - started
     if result.status != "finished":
         raise SystemExit(f"{name}: training did not finish: {result.message}")
     directory = OUT / name
     model.save(directory)
-    rows = model.sample(10_000, seed=0)
-    kinds = {c.name: c.kind for c in model.schema.columns if c.kind != "ignore"}
-    quality = quality_score(data[rows.columns], rows, kinds=kinds)
+    figures = {}
+    if model.layout.kind == "table":
+        rows = model.sample(10_000, seed=0)
+        kinds = {c.name: c.kind for c in model.schema.columns if c.kind != "ignore"}
+        quality = quality_score(data[rows.columns], rows, kinds=kinds)
+        figures = {
+            "quality": round(quality["quality"], 3),
+            "column_shapes": round(quality["column_shapes"], 3),
+            "pair_trends": round(quality["pair_trends"], 3),
+        }
+    if recipe.measure:
+        module_name, function_name = recipe.measure.split(":")
+        figures.update(getattr(importlib.import_module(module_name), function_name)(model, data))
     card = {
         "name": name,
         "data": recipe.dataset,
@@ -75,9 +98,7 @@ def make(name: str, recipe: Recipe) -> dict:
         "seed": model.config.seed,
         "training_seconds": round(seconds, 1),
         "hardware": hardware(),
-        "quality": round(quality["quality"], 3),
-        "column_shapes": round(quality["column_shapes"], 3),
-        "pair_trends": round(quality["pair_trends"], 3),
+        "figures": figures,
     }
     write_card(directory, card, recipe)
     return card
@@ -89,14 +110,14 @@ def write_card(directory: Path, card: dict, recipe: Recipe) -> None:
     lines = [
         f"# {card['name']}",
         "",
-        f"**{card['model']}**{condition}, trained on **{info.title}** ({info.n_rows} rows). {info.source}; {info.licence}.",
+        f"**{card['model']}**{condition}, trained on **{info.title}** ({info.n_rows} rows).",
+        f"Data: {info.source}; licence: {info.licence}.",
         "",
         f"- Config: `{json.dumps(card['config'])}`",
         f"- Seed: {card['seed']}",
         f"- Training time: {card['training_seconds']} s on {card['hardware']}",
-        f"- Quality of 10,000 sampled rows against the training data (SDMetrics-style, 1 = identical "
-        f"distributions): **{card['quality']}** (column shapes {card['column_shapes']}, "
-        f"pair trends {card['pair_trends']})",
+        "- Measured:",
+        *[f"  - {FIGURE_NAMES.get(key, key)}: **{value}**" for key, value in card["figures"].items()],
         "",
         "Made by `python scripts/make_pretrained.py " + card["name"] + "`.",
     ]
@@ -115,7 +136,7 @@ def main() -> None:
         parser.error(f"unknown pretrained model(s) {unknown}; known: {', '.join(RECIPES)}")
     for name in names:
         card = make(name, RECIPES[name])
-        print(f"{name}: {card['training_seconds']} s, quality {card['quality']}", flush=True)
+        print(f"{name}: {card['training_seconds']} s, {json.dumps(card['figures'])}", flush=True)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,19 @@ class DatasetInfo:
     sequence_key: str | None = None  # long-format time series: the sequence id column
     sequence_index: str | None = None  # long-format time series: the time-step column
 
+    @property
+    def layout(self):  # noqa: ANN201 - a DataLayout (imported lazily: layouts imports the encoder)
+        """How models should read this data set: rows, labelled images, or labelled long sequences."""
+        from gen_models.data.layouts import DataLayout
+
+        if self.kind == "images":
+            return DataLayout(kind="images", image_shape=self.image_shape, label=self.label)
+        if self.kind == "sequences":
+            return DataLayout(
+                kind="sequences", sequence_key=self.sequence_key, sequence_index=self.sequence_index, label=self.label
+            )
+        return DataLayout()
+
 
 # ---------------------------------------------------------------------------------------------
 # Generated sets
