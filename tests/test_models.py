@@ -11,20 +11,43 @@ import pytest
 import torch
 
 import gen_models
+from gen_models.data.layouts import DataLayout
 from gen_models.models import REGISTRY
 
 FAST = {"epochs": 2, "batch_size": 40, "seed": 3}
+TABLE_MODELS = [name for name, cls in REGISTRY.items() if "table" in cls.data_kinds]
+WAVES = DataLayout(kind="sequences", sequence_key="sequence", sequence_index="step", label="kind")
+
+
+def small_waves() -> pd.DataFrame:
+    """160 labelled waves of 30 steps: data for models that only take sequences."""
+    data = gen_models.load_dataset("waves")
+    return data[data["sequence"] < 160].reset_index(drop=True)
+
+
+def training_data(name: str, table: pd.DataFrame) -> tuple[pd.DataFrame, DataLayout, str | None]:
+    """Data, layout and condition (where the model needs one) suited to a registered model."""
+    cls = REGISTRY[name]
+    if "table" in cls.data_kinds:
+        return table, DataLayout(), "species" if cls.needs_condition else None
+    return small_waves(), WAVES, "kind" if cls.needs_condition else None
 
 
 def fit_small(name: str, data: pd.DataFrame, **kwargs):
+    data, layout, condition = training_data(name, data)
     model = gen_models.create(name, **FAST)
-    condition = "species" if REGISTRY[name].needs_condition else None
-    result = model.fit(data, condition=condition, **kwargs)
+    result = model.fit(data, condition=condition, layout=layout, **kwargs)
     return model, result
 
 
 @pytest.fixture(scope="module", params=list(REGISTRY))
 def trained(request, mixed_table):
+    model, result = fit_small(request.param, mixed_table)
+    return model, result
+
+
+@pytest.fixture(scope="module", params=TABLE_MODELS)
+def trained_on_table(request, mixed_table):
     model, result = fit_small(request.param, mixed_table)
     return model, result
 
@@ -38,14 +61,14 @@ def test_registry_lists_issue_models():
 def test_few_steps_give_finite_losses(trained):
     model, result = trained
     assert result.status == "finished", result.message
-    assert result.steps == len(model.history) == FAST["epochs"] * (160 // FAST["batch_size"])
+    assert result.steps == len(model.history) == FAST["epochs"] * (160 // FAST["batch_size"])  # 160 items
     for record in model.history:
         losses = {k: v for k, v in record.items() if k not in {"epoch", "step"}}
         assert losses and all(math.isfinite(v) for v in losses.values())
 
 
-def test_samples_have_training_columns_dtypes_and_valid_categories(trained, mixed_table):
-    model, _ = trained
+def test_samples_have_training_columns_dtypes_and_valid_categories(trained_on_table, mixed_table):
+    model, _ = trained_on_table
     rows = model.sample(300, seed=1)
     assert list(rows.columns) == list(mixed_table.columns)
     assert len(rows) == 300
@@ -100,8 +123,8 @@ def test_stop_event_stops_training(name, mixed_table):
             stop.set()
 
     model = gen_models.create(name, epochs=50, batch_size=40, seed=0)
-    condition = "species" if REGISTRY[name].needs_condition else None
-    result = model.fit(mixed_table, condition=condition, on_step=on_step, stop_event=stop)
+    data, layout, condition = training_data(name, mixed_table)
+    result = model.fit(data, condition=condition, layout=layout, on_step=on_step, stop_event=stop)
     assert result.status == "stopped"
     assert result.steps == 3 and len(model.history) == 3
     assert len(model.sample(10, seed=0)) == 10  # a stopped model is still usable
@@ -126,8 +149,8 @@ def test_nan_loss_stops_cleanly_and_keeps_last_good_weights(name, mixed_table, m
         return losses
 
     monkeypatch.setattr(cls, "train_step", poisoned)
-    condition = "species" if cls.needs_condition else None
-    result = model.fit(mixed_table, condition=condition)
+    data, layout, condition = training_data(name, mixed_table)
+    result = model.fit(data, condition=condition, layout=layout)
     assert result.status == "diverged"
     assert "became nan" in result.message and "epoch 1" in result.message
     assert result.epochs_completed == 1
