@@ -149,3 +149,27 @@ def test_bad_csv_and_bad_code_are_clear(tmp_path, trained_dir):
     assert done.returncode == 2 and "takes a number" in done.stderr
     done = cli("sample", str(trained_dir), "--rows", "3", "--out", str(tmp_path / "x.csv"), "--code", "q9=1")
     assert done.returncode == 2 and "no code 'q9'" in done.stderr
+
+
+def test_evaluate_json_shape(trained_dir, csv_file, tmp_path):
+    synthetic = tmp_path / "syn.csv"
+    assert cli("sample", str(trained_dir), "--rows", "160", "--out", str(synthetic), "--seed", "0").returncode == 0
+    done = cli("evaluate", "--real", str(csv_file), "--synthetic", str(synthetic), "--target", "species", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    for key in ("quality", "column_shapes", "pair_trends", "detection_auc", "utility", "privacy", "columns"):
+        assert key in report
+    assert 0 <= report["quality"] <= 1 and 0.5 <= report["detection_auc"] <= 1
+    assert report["utility"]["target"] == "species"
+    assert {"dcr_synthetic_median", "dcr_holdout_median", "exact_copies"} <= set(report["privacy"])
+    same = cli("evaluate", "--real", str(csv_file), "--synthetic", str(csv_file), "--json")
+    assert json.loads(same.stdout)["quality"] == pytest.approx(1.0)
+    text = cli("evaluate", "--real", str(csv_file), "--synthetic", str(synthetic))
+    assert text.returncode == 0 and "detection AUC" in text.stdout
+
+
+def test_evaluate_refuses_mismatched_columns(csv_file, tmp_path):
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"species": ["Adelie"] * 20, "x": range(20)}).to_csv(other, index=False)
+    done = cli("evaluate", "--real", str(csv_file), "--synthetic", str(other))
+    assert done.returncode == 2 and "lacks the real data's column" in done.stderr
