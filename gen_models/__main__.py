@@ -223,9 +223,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
     kinds = _pairs(args.kind, "--kind")
 
-    from gen_models.data import infer_schema
+    from gen_models.data import infer_schema, validate_table
 
     schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
+    if layout.kind == "table":
+        validate_table(data, schema)  # before announcing the run: a bad table fails fast
     for warning in schema.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
