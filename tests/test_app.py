@@ -1,20 +1,248 @@
-"""The app's home page under Streamlit's AppTest (no browser)."""
+"""The Streamlit app under AppTest (no browser): every page, and the main flows of each step.
+
+Runs are written to a temporary folder (LATENT_LAB_RUNS). A tiny VAE trained once per module
+stands in for a user's finished run, so these tests do not depend on `pretrained/`.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+import gen_models
+from ui import runs
+from ui.export import bundle
+
 ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/data.py",
+    "app_pages/train.py",
+    "app_pages/explore.py",
+    "app_pages/generate.py",
+]
+SESSION = "0123456789ab"  # the session that owns the prepared run
+GOOD_CSV = b"colour,size,weight\n" + b"".join(
+    f"{'red' if i % 3 else 'blue'},{i % 7},{50 + (i * 37) % 41}.5\n".encode() for i in range(60)
+)
 
 
-def test_home_page_lists_models_and_datasets():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+@pytest.fixture
+def runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def vae_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A finished VAE run on penguins saved like the Train page saves one: (runs root, run id)."""
+    root = tmp_path_factory.mktemp("runs")
+    frame = gen_models.load_dataset("penguins")
+    model = gen_models.create("vae", epochs=3, batch_size=64, seed=0)
+    schema = gen_models.infer_schema(frame)
+    run = runs.start_run(SESSION, root / SESSION, model, frame, schema, None, "Palmer penguins (bundled)", "penguins")
+    run.wait(timeout=60)
+    assert run.snapshot().info.status == "finished"
+    return root, run.run_id
+
+
+def app(session: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if session is not None:
+        at.query_params["session"] = session  # what a reload with ?session=... gives
+    return at
+
+
+def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60.0) -> AppTest:
+    """Rerun until `done(at)`: AppTest does not rerun `run_every` fragments by itself."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.3)
+        at.run()
+    return at
+
+
+def texts(at: AppTest, kind: str) -> str:
+    return " ".join(str(element.value) for element in getattr(at, kind))
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_on_a_fresh_session(page: str, runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page(page).run()
     assert not at.exception
-    text = " ".join(m.value for m in at.markdown)
-    for name in ("gan", "cgan", "wgan_gp", "vae"):
+    assert not at.error, texts(at, "error")
+    assert at.title, "every page has a title"
+
+
+def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
+    at = app().run()
+    text = texts(at, "markdown")
+    assert "latent codes" in text
+    for name in gen_models.list_models():
         assert f"`{name}`" in text
-    titles = [e.label for e in at.expander]
-    assert any("Palmer penguins" in t for t in titles)
     assert any("CPU" in c.value or "GPU" in c.value for c in at.caption)
+    assert re.fullmatch(r"[0-9a-f]{12}", at.query_params["session"])
+
+
+def test_bundled_data_with_an_unusable_column_is_fixed_and_explained(runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page("app_pages/data.py").run()
+    assert at.session_state["data"].dataset_name == "penguins"  # a sensible default
+    at.selectbox(key="dataset_pick").select("cars").run()
+    assert not at.exception and not at.error
+    data = at.session_state["data"]
+    assert data.dataset_name == "cars"
+    assert data.schema.column("Name").kind == "ignore"
+    assert "Name" in texts(at, "warning") and "ignore" in texts(at, "warning")
+    assert "Ready to train" in texts(at, "success")
+
+
+def test_upload_then_a_broken_file_keeps_the_good_data(runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.radio(key="data_source").set_value("My own CSV file").run()
+    at.file_uploader(key="csv_upload").upload("good.csv", GOOD_CSV, "text/csv").run()
+    assert not at.exception and not at.error
+    assert at.session_state["data"].label == "good.csv"
+    assert at.session_state["data"].frame.shape == (60, 3)
+
+    at.file_uploader(key="csv_upload").upload("sheet.csv", b"PK\x03\x04 not really a csv", "text/csv").run()
+    assert not at.exception
+    assert "Excel" in texts(at, "error")
+    assert at.session_state["data"].label == "good.csv"
+    assert "good.csv" in texts(at, "info")
+
+
+def test_start_watch_and_stop_a_training(runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="use_penguins").click().run()
+    at.radio(key="train_architecture").set_value("wgan_gp").run()
+    assert at.selectbox(key="train_condition_wgan_gp").value == "species"  # the data set's label column
+    at.number_input(key="train_epochs_bundled:penguins").set_value(5000).run()
+    at.button(key="start_training").click().run()
+    assert not at.exception and not at.error
+    sid = at.query_params["session"]
+    run = runs.session_runs(sid)[0]
+
+    def loss_curve_drawn(at: AppTest) -> bool:
+        specs = plotly_specs(at)
+        return bool(specs) and len(specs[0]["data"]) >= 2 and run.snapshot().history
+
+    run_until(at, loss_curve_drawn)
+    assert at.button(key="start_training").disabled, "one training at a time per tab"
+    at.button(key=f"stop_{run.run_id}").click().run()
+    run_until(at, lambda at: "stopped" in texts(at, "warning"))
+    info = json.loads((runs_root / sid / run.run_id / "run.json").read_text())
+    assert info["status"] == "stopped" and info["condition"] == "species"
+    assert gen_models.load(runs_root / sid / run.run_id).condition_column == "species"
+    assert not at.exception
+
+
+def test_a_reload_finds_the_session_runs_and_only_those(vae_run: tuple[Path, str], monkeypatch) -> None:
+    root, run_id = vae_run
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(root))
+    mine = app(SESSION).run()
+    mine.switch_page("app_pages/train.py").run()
+    assert any(run_id in b.key for b in mine.button if b.key), "the run is listed with its buttons"
+    other = app("ba9876543210").run()
+    other.switch_page("app_pages/train.py").run()
+    assert not any(run_id in (b.key or "") for b in other.button)
+
+
+def test_moving_a_code_slider_changes_the_rows(vae_run: tuple[Path, str], monkeypatch) -> None:
+    root, run_id = vae_run
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(root))
+    at = app(SESSION).run()
+    at.switch_page("app_pages/explore.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="explore_model").value == f"run:{run_id}"
+    before = at.dataframe[0].value
+    at.slider(key=f"code:run:{run_id}:z0").set_value(2.5).run()
+    after = at.dataframe[0].value
+    assert not at.exception
+    assert list(after.columns) == list(before.columns)
+    assert not after.equals(before)
+    assert "z0 = 2.50" in texts(at, "caption")
+
+    # Start from a real row: every code is then held at that row's codes.
+    at.button(key=f"use_row:run:{run_id}").click().run()
+    held = at.session_state[f"held:run:{run_id}"]
+    assert sorted(held) == [f"z{i}" for i in range(8)]
+    assert "Real rows in the latent space" in json.dumps(plotly_specs(at))
+
+
+def test_generate_downloads_exactly_the_rows_shown(vae_run: tuple[Path, str], monkeypatch) -> None:
+    root, run_id = vae_run
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(root))
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    at = app(SESSION).run()
+    at.switch_page("app_pages/generate.py").run()
+    at.number_input(key="gen_rows").set_value(250).run()
+    at.number_input(key="gen_seed").set_value(3).run()
+    assert not at.exception and not at.error
+
+    def download(key: str) -> bytes:
+        url = at.download_button(key=key).proto.url
+        return next(data for file_id, data in stored.items() if file_id in url)
+
+    model = gen_models.load(root / SESSION / run_id)
+    expected = model.sample(250, seed=3)
+    csv_rows = pd.read_csv(io.BytesIO(download("download_csv")))
+    assert list(csv_rows.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(csv_rows, pd.read_csv(io.StringIO(expected.to_csv(index=False))))
+    assert len(pd.read_parquet(io.BytesIO(download("download_parquet")))) == 250
+    assert len(json.loads(download("download_json"))) == 250
+
+
+def test_the_recipe_zip_regenerates_the_same_rows(vae_run: tuple[Path, str], tmp_path: Path) -> None:
+    root, run_id = vae_run
+    model_dir = root / SESSION / run_id
+    with zipfile.ZipFile(io.BytesIO(bundle(model_dir, 40, {"z1": 1.5}, None, 7))) as archive:
+        archive.extractall(tmp_path)
+    assert json.loads((tmp_path / "settings.json").read_text())["seed"] == 7
+    assert len((tmp_path / "regenerate.py").read_text().splitlines()) == 5
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "regenerate.py"], cwd=tmp_path, env=env, check=True, timeout=120)
+    again = pd.read_csv(tmp_path / "rows.csv")
+    expected = gen_models.load(model_dir).sample(40, codes={"z1": 1.5}, seed=7)
+    pd.testing.assert_frame_equal(again, pd.read_csv(io.StringIO(expected.to_csv(index=False))))
+
+
+def test_a_reload_keeps_the_chosen_data(runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox(key="dataset_pick").select("weather").run()
+    sid = at.query_params["session"]
+    again = app(sid).run()  # a new browser session with the same ?session= id, as after a reload
+    again.switch_page("app_pages/train.py").run()
+    assert again.session_state["data"].dataset_name == "weather"
+    assert "Seattle weather" in texts(again, "caption")

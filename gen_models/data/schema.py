@@ -100,12 +100,16 @@ def infer_schema(
     overrides: dict[str, str] | None = None,
     max_levels: int = 50,
     discrete: list[str] | None = None,
+    ignore_unusable: bool = False,
 ) -> TableSchema:
     """Decide how each column of `df` should be modelled (see the module docstring for the rules).
 
     overrides: {column: kind} chosen by the user; wins over inference.
     discrete: columns the user wants as categories (same as overriding them to "categorical");
         `overrides` wins where a column is in both.
+    ignore_unusable: a column *guessed* categorical with more than `max_levels` categories (free
+        text, names) is set to "ignore" with a warning instead of refusing the table; the app uses
+        this so a table opens with its usable columns. Kinds the user chose are never overruled.
     Raises DataError for an unknown column or kind, a kind that does not fit the column's values,
     or a categorical column with more than `max_levels` categories.
     """
@@ -136,7 +140,11 @@ def infer_schema(
                 f"Column '{name}' is {spec.missing_rate:.0%} empty; generated data will be mostly empty there too."
             )
         if spec.kind == "categorical" and spec.n_unique > max_levels:
-            raise DataError(_too_many_levels(name, spec.n_unique, max_levels), column=name)
+            if not ignore_unusable or name in requested:
+                raise DataError(_too_many_levels(name, spec.n_unique, max_levels), column=name)
+            notes.append(f"{_too_many_levels(name, spec.n_unique, max_levels)} Latent Lab has set it to 'ignore'.")
+            spec.kind = "ignore"
+            spec.reason = f"{spec.n_unique} different values: too many to use as categories"
         columns.append(spec)
     return TableSchema(columns=columns, warnings=notes)
 

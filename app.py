@@ -1,0 +1,37 @@
+"""Latent Lab: bring data, train a generative model, explore its latent codes, generate rows.
+
+Run with: streamlit run app.py
+This file sets up the page, the session id and the navigation; each page lives in app_pages/.
+(Not pages/: Streamlit treats a folder named pages/ as old-style auto-discovered pages until the
+first session calls st.navigation, so a first visit straight to /explore would skip this file.)
+"""
+
+import streamlit as st
+import torch
+
+from ui import runs
+from ui.state import session_id
+
+st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
+
+# The models are small MLPs: extra intra-op threads buy nothing, and on a shared CPU server they
+# fight the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
+if not torch.cuda.is_available() and torch.get_num_threads() != 1:
+    torch.set_num_threads(1)
+
+sid = session_id()
+
+pages = [
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/data.py", title="1 · Data", icon=":material/table:"),
+    st.Page("app_pages/train.py", title="2 · Train", icon=":material/model_training:"),
+    st.Page("app_pages/explore.py", title="3 · Explore", icon=":material/explore:"),
+    st.Page("app_pages/generate.py", title="4 · Generate", icon=":material/auto_awesome:"),
+]
+navigation = st.navigation(pages)
+
+active = [run for run in runs.session_runs(sid) if run.running]
+if active:
+    st.sidebar.caption(f"Training now: {', '.join(run.info.model for run in active)} (see the Train page).")
+
+navigation.run()

@@ -1,0 +1,170 @@
+"""Generate page: make as many rows as you need, see how close they are, download them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from gen_models.errors import USER_ERRORS
+from gen_models.evaluation import quality_score
+from gen_models.models import GenerativeModel
+from ui import codes as code_ui
+from ui.export import bundle, snippet
+from ui.models import ModelSource, column_kinds, data_kind, load_source, pick_model, real_data_for
+from ui.state import session_id, session_runs_dir
+
+MAX_ROWS = 100_000
+PREVIEW_ROWS = 100
+QUALITY_ROWS = 5000  # rows compared with the real data; the score hardly moves beyond this
+ANY = "any (as often as in the training data)"
+
+sid = session_id()
+st.title("4 · Generate rows")
+st.write(
+    "Make new rows with a trained model and download them. The same model, settings and seed always "
+    "give exactly the same rows, so you can make them again later."
+)
+
+source = pick_model(sid, session_runs_dir(), "generate_model")
+if source is None:
+    st.info("There is no trained model yet. Train one first; it will appear here.")
+    st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
+    st.stop()
+try:
+    model = load_source(source)
+except USER_ERRORS as error:
+    st.error(f"This model cannot be loaded. {error}")
+    st.stop()
+if data_kind(model) != "table":
+    st.warning(f"This model makes {data_kind(model)}; this page can only download tables so far.")
+    st.stop()
+
+
+@st.cache_data(max_entries=8, show_spinner="Generating…")
+def generate(
+    model_key: str, stamp: float, n: int, codes_json: str, condition: Any, seed: int, _model: GenerativeModel
+) -> pd.DataFrame:
+    """Rows for these settings; cached so that clicking a download does not generate them again."""
+    return _model.sample(n, codes=json.loads(codes_json), condition=condition, seed=seed)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def quality(real: pd.DataFrame, rows: pd.DataFrame) -> dict:
+    return quality_score(real, rows[real.columns.intersection(rows.columns)].head(QUALITY_ROWS))
+
+
+def code_values(source: ModelSource, model: GenerativeModel) -> dict[str, Any]:
+    """The codes to hold fixed: none, or the chosen ones (starting at the values held on Explore)."""
+    codes = model.latent_codes()
+    held_on_explore = code_ui.held_codes(source.key)
+    mode = st.radio(
+        "Latent codes",
+        ["Random (the usual choice)", "Hold some codes at fixed values"],
+        index=1 if held_on_explore else 0,
+        horizontal=True,
+        key=f"gen_mode:{source.key}",
+        help="Holding a code gives rows that all share that property, as on the Explore page.",
+    )
+    if mode.startswith("Random"):
+        return {}
+    by_name = {code.name: code for code in codes}
+    chosen = st.multiselect(
+        "Codes to hold", list(by_name), default=list(held_on_explore), key=f"gen_codes:{source.key}"
+    )
+    values: dict[str, Any] = {}
+    grid = st.columns(4)
+    for i, name in enumerate(chosen):
+        code = by_name[name]
+        start = held_on_explore.get(name)
+        with grid[i % 4]:
+            if code.kind == "categorical":
+                levels = list(code.levels)
+                values[name] = st.selectbox(
+                    name,
+                    levels,
+                    index=levels.index(start) if start in levels else 0,
+                    key=f"gen_value:{source.key}:{name}",
+                )
+            else:
+                values[name] = st.number_input(
+                    name,
+                    float(code.low),
+                    float(code.high),
+                    float(start) if start is not None else code_ui.resting_value(code),
+                    step=0.1,
+                    key=f"gen_value:{source.key}:{name}",
+                )
+    return values
+
+
+left, middle, right = st.columns(3)
+n_rows = int(left.number_input("Rows", 1, MAX_ROWS, 1000, step=100, key="gen_rows"))
+seed = int(middle.number_input("Seed", 0, 2**31 - 1, 0, key="gen_seed", help="Same seed, same rows."))
+condition = None
+if model.condition_column is not None:
+    choice = right.selectbox(
+        f"{model.condition_column} (the condition)", [ANY, *model.condition_levels], key=f"gen_condition:{source.key}"
+    )
+    condition = None if choice == ANY else choice
+held = code_values(source, model)
+
+try:
+    rows = generate(source.key, source.stamp, n_rows, json.dumps(held), condition, seed, model)
+except USER_ERRORS as error:
+    st.error(str(error))
+    st.stop()
+
+st.subheader(f"{len(rows):,} rows")
+st.dataframe(rows.head(PREVIEW_ROWS), hide_index=True)
+if len(rows) > PREVIEW_ROWS:
+    st.caption(f"The first {PREVIEW_ROWS} rows; the downloads hold all {len(rows):,}.")
+
+real = real_data_for(source)
+if real is not None:
+    score = quality(real[list(column_kinds(model))], rows)
+    trends = f", relations between columns {score['pair_trends']:.0%}" if score["pair_trends"] is not None else ""
+    st.metric(
+        "Similarity to the real data",
+        f"{score['quality']:.0%}",
+        help="100% would be indistinguishable column by column and pair by pair.",
+    )
+    st.caption(
+        f"Column shapes {score['column_shapes']:.0%}{trends}. Held codes or a condition make rows "
+        "deliberately unlike the whole table, which lowers this score."
+    )
+
+st.markdown("**Download**")
+d1, d2, d3, d4 = st.columns(4)
+stem = f"{source.path.name}_{n_rows}_rows_seed{seed}"
+d1.download_button(
+    "Download CSV", rows.to_csv(index=False).encode("utf-8"), f"{stem}.csv", "text/csv", key="download_csv"
+)
+try:
+    parquet = rows.to_parquet(index=False)
+except (ImportError, ValueError, TypeError) as error:  # pyarrow missing, or a column it cannot store
+    d2.caption(f"Parquet is not available for these rows: {error}")
+else:
+    d2.download_button(
+        "Download Parquet", parquet, f"{stem}.parquet", "application/vnd.apache.parquet", key="download_parquet"
+    )
+d3.download_button(
+    "Download JSON",
+    rows.to_json(orient="records", date_format="iso", indent=1).encode("utf-8"),
+    f"{stem}.json",
+    "application/json",
+    key="download_json",
+)
+d4.download_button(
+    "Download model + recipe (zip)",
+    data=lambda: bundle(source.path, n_rows, held, condition, seed),
+    file_name=f"{stem}_recipe.zip",
+    mime="application/zip",
+    key="download_bundle",
+    help="The model folder, the seed and settings, and regenerate.py which makes exactly these rows again.",
+)
+with st.expander("Make these rows again in Python"):
+    st.code(snippet(n_rows, held, condition, seed), language="python")
+    st.caption('Unzip the "model + recipe" download and run regenerate.py next to its model folder.')

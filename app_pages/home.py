@@ -1,0 +1,54 @@
+"""Home page: what Latent Lab does, the four steps, the ready-made models, where training runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from gen_models import list_models
+from ui.architectures import ARCHITECTURES
+from ui.models import pretrained_sources
+
+st.title("Latent Lab")
+st.write(
+    "Latent Lab lets you see inside generative models — no code needed. Bring a table (or pick an "
+    "example), train a model that learns to make up new rows like yours, then move its hidden "
+    "**latent codes** with sliders to see what it has learnt, and download as many new rows as you want."
+)
+
+st.subheader("Four steps")
+steps = st.columns(4)
+with steps[0]:
+    st.page_link("app_pages/data.py", label="1 · Data", icon=":material/table:")
+    st.caption("Upload a CSV or pick an example table, and check how each column is read.")
+with steps[1]:
+    st.page_link("app_pages/train.py", label="2 · Train", icon=":material/model_training:")
+    st.caption("Choose a model, start training and watch it learn live.")
+with steps[2]:
+    st.page_link("app_pages/explore.py", label="3 · Explore", icon=":material/explore:")
+    st.caption("Move the latent codes and see the generated rows change at once.")
+with steps[3]:
+    st.page_link("app_pages/generate.py", label="4 · Generate", icon=":material/auto_awesome:")
+    st.caption("Make new rows and download them as CSV, Parquet or JSON.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Ready to explore")
+    pretrained = pretrained_sources()
+    if pretrained:
+        st.write("These models come already trained, so you can start exploring straight away:")
+        for source in pretrained:
+            st.markdown(f"- {source.label}")
+        st.page_link("app_pages/explore.py", label="Explore a pretrained model", icon=":material/explore:")
+    else:
+        st.write("No pretrained models are installed; train your own in a minute on the Train page.")
+with right:
+    st.subheader("The models")
+    for name, description in list_models().items():
+        title = ARCHITECTURES[name].title if name in ARCHITECTURES else name
+        st.markdown(f"**{title}** (`{name}`) — {description}")
+
+if torch.cuda.is_available():
+    st.caption(f"Training runs on a GPU: {torch.cuda.get_device_name(0)}.")
+else:
+    st.caption("Training runs on the CPU (no GPU found): the example tables take about a minute per model.")

@@ -1,0 +1,337 @@
+"""Train page: choose an architecture and settings, train in the background, watch it learn."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+import torch
+
+import gen_models
+from gen_models.data.datasets import dataset_info
+from gen_models.errors import USER_ERRORS
+from gen_models.models import REGISTRY
+from gen_models.training import TrainConfig
+from ui import runs
+from ui.architectures import ARCHITECTURES, dot
+from ui.plots import distribution_figure, loss_figure
+from ui.state import choose_bundled, current_data, session_id, session_runs_dir
+
+POLL_SECONDS = 1.0
+LIVE_COLUMNS = 4
+STATUS_ICONS = {
+    "running": ":material/hourglass_top:",
+    "finished": ":material/check_circle:",
+    "stopped": ":material/stop_circle:",
+    "diverged": ":material/warning:",
+    "failed": ":material/error:",
+    "interrupted": ":material/warning:",
+}
+BASE_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+
+sid = session_id()
+runs_dir = session_runs_dir()
+
+st.title("2 · Train a model")
+st.write(
+    "Training shows a model many batches of your rows until it can make up new rows that look like "
+    "them. It runs in the background: you can look at other pages and come back, or reload the page."
+)
+
+
+def default_settings(n_rows: int) -> tuple[int, int]:
+    """Epochs and batch size that give about 1,000 training steps: enough for a first look at
+    small tables, in well under a minute on a laptop CPU for the bundled examples."""
+    batch_size = int(min(500, max(32, n_rows // 4)))
+    steps_per_epoch = max(1, n_rows // batch_size)
+    epochs = int(min(300, max(10, round(1000 / steps_per_epoch))))
+    return epochs, batch_size
+
+
+def fmt_seconds(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# ----- the training form ------------------------------------------------------------------------
+def training_form() -> None:
+    data = current_data()
+    if data is None:
+        st.info("First choose the data to learn from.")
+        st.page_link("app_pages/data.py", label="Choose data", icon=":material/table:")
+        st.button("Or use the Palmer penguins example", on_click=choose_bundled, args=("penguins",), key="use_penguins")
+        return
+    if data.schema is None:
+        st.error("The chosen data cannot be trained on yet: its column kinds need fixing on the Data page.")
+        st.page_link("app_pages/data.py", label="Fix the data", icon=":material/table:")
+        return
+    schema = data.schema
+    st.caption(f"Training data: **{data.label}** — {len(data.frame):,} rows, {len(schema.used_columns)} columns.")
+
+    left, right = st.columns([3, 2])
+    with left:
+        name = st.radio(
+            "Architecture",
+            options=list(REGISTRY),
+            format_func=lambda n: ARCHITECTURES[n].title if n in ARCHITECTURES else n,
+            horizontal=True,
+            index=list(REGISTRY).index("wgan_gp") if "wgan_gp" in REGISTRY else 0,
+            key="train_architecture",
+        )
+        cls = REGISTRY[name]
+        architecture = ARCHITECTURES.get(name)
+        st.markdown((architecture.explanation if architecture else cls.description).replace("\n", "  \n"))
+    with right:
+        if architecture is not None:
+            st.graphviz_chart(dot(architecture), width="stretch")
+
+    condition = None
+    can_start = True
+    if cls.supports_condition:
+        categorical = [s.name for s in schema.columns if s.kind == "categorical"]
+        if not categorical and cls.needs_condition:
+            st.error(
+                f"{name} needs a category column to condition on, and this table has none. "
+                "Pick another architecture, or set a column's kind to categorical on the Data page."
+            )
+            can_start = False
+        else:
+            options = ([] if cls.needs_condition else [None]) + categorical
+            # A bundled set names its natural label (species for penguins): the best default.
+            label = dataset_info(data.dataset_name).label if data.dataset_name else None
+            condition = st.selectbox(
+                "Condition on (category column)",
+                options=options,
+                index=options.index(label) if label in options else 0,
+                format_func=lambda c: "nothing (unconditional)" if c is None else c,
+                key=f"train_condition_{name}",
+                help="A conditional model learns each category separately, so later you can ask for rows of one.",
+            )
+
+    epochs_default, batch_default = default_settings(len(data.frame))
+    c1, c2, c3 = st.columns(3)
+    # Keys include the data so a new table starts from its own sensible defaults.
+    epochs = c1.number_input(
+        "Epochs (passes over the data)", 1, 10_000, epochs_default, key=f"train_epochs_{data.source}"
+    )
+    batch_size = c2.number_input(
+        "Batch size (rows per step)", 2, 100_000, batch_default, key=f"train_batch_{data.source}"
+    )
+    seed = c3.number_input(
+        "Seed", 0, 2**31 - 1, 0, key="train_seed", help="The same seed and settings train the same model again."
+    )
+    steps = int(epochs) * max(1, len(data.frame) // min(int(batch_size), len(data.frame)))
+    st.caption(f"That is {steps:,} training steps.")
+
+    settings: dict[str, object] = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed)}
+    with st.expander("Advanced settings"):
+        settings.update(advanced_settings(cls.Config, name))
+
+    running = [run for run in runs.session_runs(sid) if run.running]
+    if running:
+        st.caption("One training at a time per browser tab: stop the current one or let it finish first.")
+    st.button(
+        "Start training",
+        type="primary",
+        disabled=bool(running) or not can_start,
+        on_click=start_training,
+        args=(name, settings, condition),
+        key="start_training",
+    )
+    if message := st.session_state.pop("start_error", None):
+        st.error(message)
+
+
+def advanced_settings(config_cls: type, name: str) -> dict[str, object]:
+    """One input per model-specific Config field, starting at the field's default."""
+    values: dict[str, object] = {}
+    fields = [f for f in dataclasses.fields(config_cls) if f.name not in BASE_FIELDS]
+    columns = st.columns(3)
+    for i, field in enumerate(fields):
+        default = field.default
+        label = field.name.replace("_", " ")
+        key = f"adv_{name}_{field.name}"
+        with columns[i % 3]:
+            if isinstance(default, bool):
+                values[field.name] = st.checkbox(label, value=default, key=key)
+            elif isinstance(default, int):
+                values[field.name] = int(st.number_input(label, value=default, step=1, key=key))
+            elif isinstance(default, float):
+                values[field.name] = float(st.number_input(label, value=default, format="%g", key=key))
+            elif isinstance(default, tuple):
+                text = st.text_input(
+                    label, value=", ".join(map(str, default)), key=key, help="Layer sizes, e.g. 256, 256"
+                )
+                try:
+                    values[field.name] = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+                except ValueError:
+                    st.error(f"'{text}' is not a list of whole numbers; using {default}.")
+                    values[field.name] = default
+    device_options = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    values["device"] = st.selectbox(
+        "Device", device_options, key=f"adv_{name}_device", help="auto: the GPU when there is one, else the CPU."
+    )
+    return values
+
+
+def start_training(name: str, settings: dict[str, object], condition: str | None) -> None:
+    """Button callback: create the model and start its thread; problems go to `start_error`."""
+    data = current_data()
+    if data is None or data.schema is None:
+        return
+    try:
+        model = gen_models.create(name, **settings)
+    except USER_ERRORS as error:
+        st.session_state["start_error"] = str(error)
+        return
+    run = runs.start_run(sid, runs_dir, model, data.frame, data.schema, condition, data.label, data.dataset_name)
+    st.session_state["watch_run"] = run.run_id
+
+
+# ----- the live view ------------------------------------------------------------------------------
+def watched_run() -> runs.TrainingRun | None:
+    """The run the live view follows: the one started last in this browser session, else the newest."""
+    watch = st.session_state.get("watch_run")
+    run = runs.get_run(sid, watch) if watch else None
+    if run is None:
+        in_memory = runs.session_runs(sid)
+        run = in_memory[0] if in_memory else None
+    return run
+
+
+def live_view(run: runs.TrainingRun, polling: bool) -> None:
+    snap = run.snapshot()
+    info = snap.info
+    st.subheader(f"{STATUS_ICONS.get(info.status, '')} {info.model} on {info.data_label}")
+    progress = snap.progress
+    if snap.running:
+        if progress:
+            fraction = min(1.0, progress.get("fraction", 0.0))
+            st.progress(
+                fraction,
+                text=(
+                    f"Epoch {int(progress['epoch'])} of {int(progress['epochs'])} · "
+                    f"{fmt_seconds(progress['elapsed'])} elapsed · about {fmt_seconds(progress['remaining'])} left"
+                ),
+            )
+        else:
+            st.progress(0.0, text="Starting… (the first steps take a few seconds)")
+        st.button("Stop training", on_click=run.stop, key=f"stop_{info.run_id}", help="The model so far is kept.")
+    else:
+        show_result(info)
+
+    st.plotly_chart(loss_figure(snap.history), key="loss_chart", config={"displayModeBar": False})
+    st.caption(loss_hint(info.model))
+
+    if snap.samples is not None:
+        st.markdown(f"**Generated rows at epoch {snap.samples_epoch}**: 500 rows in purple, the real data in grey")
+        columns = live_columns(run)
+        grid = st.columns(len(columns))
+        kinds = {spec.name: spec.kind for spec in run.schema.columns}
+        for i, column in enumerate(columns):
+            with grid[i]:
+                figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)
+                figure.update_layout(showlegend=False)  # the heading says which colour is which
+                st.plotly_chart(figure, key=f"live_{i}", config={"displayModeBar": False})
+
+    if polling and not snap.running:
+        st.rerun()  # a full rerun re-creates this fragment without polling and refreshes the run list
+    go_to_explore_if_asked()
+
+
+def live_columns(run: runs.TrainingRun) -> list[str]:
+    """A few columns to watch: the condition first (if any), then the first used columns."""
+    used = run.schema.used_columns
+    first = [run.info.condition] if run.info.condition in used else []
+    return (first + [c for c in used if c not in first])[:LIVE_COLUMNS]
+
+
+def loss_hint(model: str) -> str:
+    if model in ("gan", "cgan"):
+        return (
+            "GAN losses go up and down as the two networks compete; steady lines do not mean good rows. "
+            "Watch the samples."
+        )
+    if model == "wgan_gp":
+        return "The critic loss should move towards zero as generated rows get closer to the real ones."
+    if model == "vae":
+        return "The reconstruction loss should fall; the KL divergence keeps the codes close to a standard normal."
+    return "One line per loss the model reports."
+
+
+def show_result(info: runs.RunInfo) -> None:
+    if info.status == "finished":
+        st.success(f"{info.message} Took {fmt_seconds(info.seconds)}.")
+    elif info.status in ("stopped", "diverged", "interrupted"):
+        st.warning(info.message + (" The model so far is saved." if info.has_model else ""))
+    elif info.status == "failed":
+        st.error(info.message)
+    if info.has_model:
+        st.button("Explore this model", on_click=open_in_explore, args=(info.run_id,), key=f"explore_{info.run_id}")
+
+
+def open_in_explore(run_id: str) -> None:
+    """Button callback; the switch itself happens in the script body (callbacks cannot switch pages)."""
+    st.session_state["model_key"] = f"run:{run_id}"
+    st.session_state["go_to_explore"] = True
+
+
+def go_to_explore_if_asked() -> None:
+    if st.session_state.pop("go_to_explore", False):
+        st.switch_page("app_pages/explore.py")
+
+
+# ----- the runs list ------------------------------------------------------------------------------
+def runs_list() -> None:
+    infos = runs.saved_runs(sid, runs_dir)
+    st.subheader("Your runs")
+    if not infos:
+        st.caption("Runs you start appear here, saved so you can explore, download or delete them later.")
+        return
+    st.caption("Only you see these runs: they belong to this browser session (the address keeps its id).")
+    for info in infos:
+        with st.container(border=True):
+            head, buttons = st.columns([3, 2])
+            with head:
+                st.markdown(f"{STATUS_ICONS.get(info.status, '')} **{info.title}**")
+                if info.status == "running":
+                    detail = "training now: watch it above"
+                else:
+                    detail = f"{info.status} · {info.epochs_completed} epochs · {fmt_seconds(info.seconds)}"
+                if info.condition:
+                    detail += f" · conditioned on {info.condition}"
+                st.caption(detail + (f" — {info.message}" if info.message else ""))
+            with buttons:
+                b1, b2, b3 = st.columns(3)
+                if info.has_model:
+                    b1.button(
+                        "Explore", key=f"list_explore_{info.run_id}", on_click=open_in_explore, args=(info.run_id,)
+                    )
+                    b2.download_button(
+                        "Download",
+                        data=lambda directory=runs_dir / info.run_id: runs.zip_run(directory),
+                        file_name=f"{info.run_id}.zip",
+                        mime="application/zip",
+                        key=f"zip_{info.run_id}",
+                        help="The model directory as a zip: load it with gen_models.load(folder).",
+                    )
+                with b3.popover("Delete", disabled=info.status == "running"):
+                    st.write("Delete this run and its model for good?")
+                    st.button(
+                        "Yes, delete",
+                        key=f"delete_{info.run_id}",
+                        on_click=runs.delete_run,
+                        args=(sid, runs_dir, info.run_id),
+                        type="primary",
+                    )
+
+
+training_form()
+run = watched_run()
+if run is not None:
+    st.divider()
+    polling = run.running
+    st.fragment(live_view, run_every=POLL_SECONDS if polling else None)(run, polling)
+st.divider()
+runs_list()
+go_to_explore_if_asked()

@@ -1,0 +1,157 @@
+"""Trained models the user can explore: pretrained ones shipped in `pretrained/` and the session's runs.
+
+Loaded models are cached with `st.cache_resource`, shared by every session and never changed
+after loading (sampling does not modify a model), keyed by the directory and the modification
+time of its model.json, so a re-saved model is loaded afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import gen_models
+from gen_models.checkpoint import META_FILE
+from gen_models.data.datasets import list_datasets, load_dataset
+from gen_models.models import GenerativeModel
+from ui import runs
+from ui.state import PROJECT_ROOT
+
+PRETRAINED_DIR = PROJECT_ROOT / "pretrained"
+TABLE_KINDS = ("table", "toy2d")  # bundled sets that are plain tables of columns
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A model directory the pickers offer."""
+
+    key: str  # "pretrained:<folder>" or "run:<run id>": stable across reruns and pages
+    label: str
+    path: Path
+    kind: str  # "pretrained" | "run"
+
+    @property
+    def stamp(self) -> float:
+        """Changes when the model is re-saved; part of the cache key."""
+        try:
+            return (self.path / META_FILE).stat().st_mtime
+        except OSError:
+            return 0.0
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _pretrained_label(path: str, stamp: float) -> str:
+    try:
+        meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+        architecture = meta.get("model", "?")
+    except (OSError, ValueError):
+        architecture = "unreadable"
+    return f"{Path(path).name} · pretrained {architecture}"
+
+
+def pretrained_sources() -> list[ModelSource]:
+    sources = []
+    for meta in sorted(PRETRAINED_DIR.glob(f"*/{META_FILE}")):
+        path = meta.parent
+        label = _pretrained_label(str(path), meta.stat().st_mtime)
+        sources.append(ModelSource(key=f"pretrained:{path.name}", label=label, path=path, kind="pretrained"))
+    return sources
+
+
+def run_sources(session: str, runs_dir: Path) -> list[ModelSource]:
+    """The session's runs that left a model behind, newest first."""
+    return [
+        ModelSource(key=f"run:{info.run_id}", label=f"Your run · {info.title}", path=runs_dir / info.run_id, kind="run")
+        for info in runs.saved_runs(session, runs_dir)
+        if info.has_model and (runs_dir / info.run_id / META_FILE).is_file()
+    ]
+
+
+def pick_model(session: str, runs_dir: Path, widget_key: str) -> ModelSource | None:
+    """A model selectbox shared by Explore and Generate: the choice follows the user between pages.
+
+    Defaults to the newest own run, else the first pretrained model. Returns None when there is none.
+    """
+    sources = run_sources(session, runs_dir) + pretrained_sources()
+    if not sources:
+        return None
+    by_key = {source.key: source for source in sources}
+    current = st.session_state.get("model_key")
+    if current not in by_key:
+        current = sources[0].key
+    if st.session_state.get(widget_key) not in by_key:
+        st.session_state[widget_key] = current  # set before the widget exists: its starting value
+    choice = st.selectbox(
+        "Model",
+        options=list(by_key),
+        format_func=lambda key: by_key[key].label,
+        key=widget_key,
+        help="Pretrained models come with Latent Lab; your runs are the models you trained on the Train page.",
+    )
+    st.session_state["model_key"] = choice
+    return by_key[choice]
+
+
+@st.cache_resource(max_entries=16, show_spinner="Loading the model…")
+def load_model(path: str, stamp: float) -> GenerativeModel:
+    """A model directory, loaded once per server and shared (read-only) by all sessions."""
+    return gen_models.load(path)
+
+
+def load_source(source: ModelSource) -> GenerativeModel:
+    """The model behind a source; raises CheckpointError (a user error) when it is damaged."""
+    return load_model(str(source.path), source.stamp)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def real_data(path: str, stamp: float) -> pd.DataFrame | None:
+    """The real table a model was trained on, when it can be found; None otherwise.
+
+    Own runs keep a copy of their training table. For pretrained models: the bundled data set
+    named in model.json's `extra.dataset`, else the bundled table whose columns match exactly.
+    """
+    directory = Path(path)
+    saved = runs.load_training_data(directory)
+    if saved is not None:
+        return saved
+    try:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    named = (meta.get("extra") or {}).get("dataset")
+    columns = [column["name"] for column in meta.get("schema", {}).get("columns", [])]
+    for info in list_datasets():
+        if info.kind not in TABLE_KINDS:
+            continue
+        if named == info.name:
+            return load_dataset(info.name)
+    for info in list_datasets():
+        if info.kind in TABLE_KINDS and not named:
+            frame = load_dataset(info.name)
+            if list(frame.columns) == columns:
+                return frame
+    return None
+
+
+def real_data_for(source: ModelSource) -> pd.DataFrame | None:
+    return real_data(str(source.path), source.stamp)
+
+
+def model_card(source: ModelSource) -> str | None:
+    card = source.path / "MODEL_CARD.md"
+    return card.read_text(encoding="utf-8") if card.is_file() else None
+
+
+def data_kind(model: GenerativeModel) -> str:
+    """What a model generates: "table", "images" or "sequences"; pages branch on this to pick a view."""
+    return model.layout.kind
+
+
+def column_kinds(model: GenerativeModel) -> dict[str, str]:
+    """Column -> kind for the columns the model generates (ignored ones left out)."""
+    assert model.schema is not None
+    return {spec.name: spec.kind for spec in model.schema.columns if spec.kind != "ignore"}

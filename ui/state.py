@@ -1,0 +1,157 @@
+"""Per-browser-session state: the session id kept in the URL, the chosen data, the runs folder.
+
+A Streamlit session ends when the browser tab reloads. To find a user's training runs again,
+each session gets an id that lives in the URL (`?session=...`): a reload keeps the URL, so the
+new session reads the same id and sees the same runs, in memory and on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import gen_models
+from gen_models.data import DataError, TableSchema, validate_table
+from gen_models.data.datasets import dataset_info
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SESSION_PARAM = "session"
+# Session ids become folder names, so only accept what `new_session_id` makes (no "../").
+_SESSION_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+def runs_root() -> Path:
+    """Folder holding every session's runs: $LATENT_LAB_RUNS, else `runs/` in the project."""
+    configured = os.environ.get("LATENT_LAB_RUNS")
+    return Path(configured).expanduser() if configured else PROJECT_ROOT / "runs"
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def session_id() -> str:
+    """This browser's session id, taken from the URL or made up, and always written back to it.
+
+    Page switches may drop query parameters, so the id is also kept in session state and put
+    back into the URL on every run.
+    """
+    sid = st.session_state.get("session_id")
+    if sid is None:
+        from_url = st.query_params.get(SESSION_PARAM, "")
+        sid = from_url if _SESSION_ID.match(from_url) else new_session_id()
+        st.session_state["session_id"] = sid
+    if st.query_params.get(SESSION_PARAM) != sid:
+        st.query_params[SESSION_PARAM] = sid
+    return sid
+
+
+def session_runs_dir() -> Path:
+    return runs_root() / session_id()
+
+
+@dataclass
+class DataChoice:
+    """The table the user picked on the Data page, and how its columns should be treated."""
+
+    label: str  # shown to the user: "Palmer penguins (bundled)" or "my_file.csv"
+    source: str  # "bundled:<name>" or "upload:<file name>"
+    frame: pd.DataFrame
+    inferred: TableSchema  # Latent Lab's guesses, before the user's changes
+    overrides: dict[str, str] = field(default_factory=dict)  # column -> kind chosen by the user
+    schema: TableSchema | None = None  # guesses + changes; None while they make the table unusable
+
+    @property
+    def dataset_name(self) -> str | None:
+        """The bundled data set's registry name, or None for an uploaded file."""
+        return self.source.split(":", 1)[1] if self.source.startswith("bundled:") else None
+
+
+DATA_CHOICE_FILE = "current_data.json"
+DATA_UPLOAD_FILE = "current_data.parquet"
+
+
+def current_data() -> DataChoice | None:
+    """The chosen data; after a browser reload it is read back from the session's folder."""
+    if "data" not in st.session_state:
+        st.session_state["data"] = _restore_data_choice()
+    return st.session_state["data"]
+
+
+def set_data(data: DataChoice) -> None:
+    """Make `data` the current data and keep a copy on disk, so a reload does not lose it."""
+    st.session_state["data"] = data
+    save_data_choice(data)
+
+
+def save_data_choice(data: DataChoice) -> None:
+    """Write the choice (and an uploaded table) to the session's folder; call again after kind changes."""
+    directory = session_runs_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    if data.dataset_name is None and _saved_source() != data.source:
+        try:
+            data.frame.to_parquet(directory / DATA_UPLOAD_FILE, index=False)
+        except (ValueError, TypeError, ImportError):  # a column Parquet cannot store: not kept over a reload
+            (directory / DATA_UPLOAD_FILE).unlink(missing_ok=True)
+    choice = {"label": data.label, "source": data.source, "overrides": data.overrides}
+    (directory / DATA_CHOICE_FILE).write_text(json.dumps(choice), encoding="utf-8")
+
+
+def _saved_source() -> str | None:
+    try:
+        return json.loads((session_runs_dir() / DATA_CHOICE_FILE).read_text(encoding="utf-8"))["source"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _restore_data_choice() -> DataChoice | None:
+    directory = session_runs_dir()
+    try:
+        choice = json.loads((directory / DATA_CHOICE_FILE).read_text(encoding="utf-8"))
+        source = choice["source"]
+        if source.startswith("bundled:"):
+            frame = gen_models.load_dataset(source.split(":", 1)[1])
+        else:
+            frame = pd.read_parquet(directory / DATA_UPLOAD_FILE)
+        inferred = infer_schema_safely(frame)
+    except (OSError, ValueError, KeyError, DataError):
+        return None  # nothing saved, or saved by an older version: start afresh
+    data = DataChoice(
+        label=choice["label"], source=source, frame=frame, inferred=inferred, overrides=dict(choice["overrides"])
+    )
+    try:
+        data.schema = infer_schema_safely(frame, data.overrides)
+        validate_table(frame, data.schema)
+    except DataError:
+        data.schema = None
+    return data
+
+
+def choose_bundled(name: str) -> DataChoice:
+    """Load a bundled data set and make it the current data (keeps it if it already is)."""
+    data = current_data()
+    if data is not None and data.source == f"bundled:{name}":
+        return data
+    info = dataset_info(name)
+    frame = gen_models.load_dataset(name)
+    inferred = infer_schema_safely(frame)
+    data = DataChoice(label=f"{info.title} (bundled)", source=f"bundled:{name}", frame=frame, inferred=inferred)
+    data.schema = inferred
+    set_data(data)
+    return data
+
+
+def infer_schema_safely(frame: pd.DataFrame, overrides: dict[str, str] | None = None) -> TableSchema:
+    """`infer_schema`, except that a column whose *guessed* kind cannot be used (a text column with
+    hundreds of different values) is set to "ignore" with a warning instead of refusing the table.
+
+    Kinds the user chose are not second-guessed: a problem with one of those still raises DataError.
+    """
+    return gen_models.infer_schema(frame, overrides=overrides, ignore_unusable=True)
