@@ -152,6 +152,7 @@ def load_model(directory: str | os.PathLike) -> GenerativeModel:
             model.condition_frequencies = list(condition["frequencies"])
             cond_dim = len(model.condition_levels)
         model.history = list(meta.get("history") or [])
+        model.extra = dict(meta.get("extra") or {})
         if meta.get("result"):
             model.result = TrainResult(**meta["result"])
         model.build(model.encoder.output_dim, cond_dim)

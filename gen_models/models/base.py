@@ -122,6 +122,7 @@ class GenerativeModel:
         self.condition_frequencies: list[float] = []
         self.history: list[Metrics] = []
         self.result: TrainResult | None = None
+        self.extra: dict[str, Any] = {}  # notes saved with the model, e.g. {"dataset": "penguins"}
         self.device = torch.device("cpu")
 
     # ----- what each architecture writes -------------------------------------------------
@@ -335,11 +336,16 @@ class GenerativeModel:
         span = self.encoder.category_span(self.condition_column)
         return torch.cat([rows[:, : span.start], c, rows[:, span.start + span.width :]], dim=1)
 
-    def save(self, directory: str | os.PathLike) -> Path:
-        """Write weights (safetensors) and everything else (JSON) to `directory`; see `checkpoint`."""
+    def save(self, directory: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+        """Write weights (safetensors) and everything else (JSON) to `directory`; see `checkpoint`.
+
+        extra: JSON-friendly notes kept in model.json, e.g. {"dataset": "penguins"}.
+        """
         from gen_models.checkpoint import save_model  # checkpoint imports the registry, which imports this
 
-        return save_model(self, directory)
+        if extra is not None:
+            self.extra = dict(extra)
+        return save_model(self, directory, extra=self.extra)
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly summary: the `info --json` contract."""
