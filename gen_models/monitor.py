@@ -1,0 +1,271 @@
+"""Measure how good a table model's rows are *while* it trains, and keep its best weights.
+
+GAN losses do not say whether the generated rows are any good: the two networks compete, so a
+steady loss can hide poor rows and a rising one can come with better rows. `QualityMonitor`
+answers the question directly. Passed as (part of) the `on_epoch` callback of `model.fit`, every
+`every` epochs it
+
+1. samples up to `rows` rows with a fixed seed (the same latent draws each time, so changes in
+   the score come from the weights, not from sampling noise),
+2. scores them against a fixed sample of the real rows with `evaluation.quality_score`,
+3. records ``{"epoch", "quality", "column_shapes", "pair_trends"}`` in a list that other threads
+   may read at any time (`records()`),
+4. keeps a copy of the weights of the best-scoring epoch in memory, and
+5. optionally writes the whole model to ``snapshot_dir / "epoch_0040"`` (safetensors + JSON, like
+   any saved model), so any checked epoch can be loaded later with `gen_models.load`.
+
+After `fit`, `restore_best(model)` puts the best weights back ("keep best"); not calling it keeps
+the last epoch's weights. Sampling inside the monitor leaves the global random generators as it
+found them, so a monitored run learns exactly what an unmonitored one with the same seed learns.
+
+Only tables are scored: for images and sequences `applies` is False, `reason` says why, and the
+callback does nothing.
+
+    monitor = QualityMonitor(model, data, snapshot_dir="runs/x/snapshots")
+    model.fit(data, on_epoch=monitor)
+    monitor.restore_best(model)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from gen_models.evaluation import quality_score
+from gen_models.training import Metrics
+
+# About this many checks per run when `every` is not given: enough points for a curve and a
+# meaningful "best" epoch, few enough that scoring stays a small share of the training time.
+TARGET_CHECKS = 15
+DEFAULT_ROWS = 1000
+SNAPSHOT_PREFIX = "epoch_"
+RECORDS_FILE = "quality.json"
+
+
+def default_every(epochs: int, checks: int = TARGET_CHECKS) -> int:
+    """Epochs between checks so that a run of `epochs` epochs gets about `checks` checks."""
+    return max(1, round(epochs / checks))
+
+
+def snapshot_name(epoch: int) -> str:
+    """Folder name of an epoch snapshot: "epoch_0040" (sorts in epoch order)."""
+    return f"{SNAPSHOT_PREFIX}{epoch:04d}"
+
+
+def list_snapshots(snapshot_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """Saved epoch snapshots in `snapshot_dir`, in epoch order: ``[{"epoch", "quality", "path"}]``.
+
+    `quality` comes from the snapshot's model.json (`extra.quality`), None when it is not there.
+    Folders without a model.json (a snapshot still being written) are left out.
+    """
+    directory = Path(snapshot_dir)
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.glob(f"{SNAPSHOT_PREFIX}*")):
+        meta_path = path / "model.json"
+        if not meta_path.is_file():
+            continue
+        try:
+            extra = json.loads(meta_path.read_text(encoding="utf-8")).get("extra") or {}
+            epoch = int(path.name[len(SNAPSHOT_PREFIX) :])
+        except (OSError, ValueError):
+            continue  # damaged or foreign folder: not offered
+        found.append({"epoch": epoch, "quality": extra.get("quality"), "path": path})
+    return found
+
+
+class QualityMonitor:
+    """An `on_epoch` callback that scores generated rows every few epochs and keeps the best weights.
+
+    model: the model about to be fitted (its schema and layout are read at the first check).
+    real: the real table (the training data); at most `rows` of its rows are drawn once, seeded.
+    every: epochs between checks; None picks one giving about 15 checks. The last epoch is
+        always checked, so the curve ends where training ends.
+    rows: rows generated (and real rows compared) per check.
+    seed: fixes the real sample and the generated rows' latent draws.
+    keep_best: hold a copy of the best epoch's weights in memory for `restore_best`.
+    snapshot_dir: when given, every checked epoch is saved there as a full model directory.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        real: pd.DataFrame,
+        *,
+        every: int | None = None,
+        rows: int = DEFAULT_ROWS,
+        seed: int = 0,
+        keep_best: bool = True,
+        snapshot_dir: str | os.PathLike | None = None,
+    ) -> None:
+        if every is not None and every < 1:
+            raise ValueError(f"every must be at least 1 (got {every})")
+        if rows < 2:
+            raise ValueError(f"rows must be at least 2 (got {rows})")
+        self.model = model
+        self.real = real
+        self.every = every
+        self.rows = rows
+        self.seed = seed
+        self.keep_best = keep_best
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else None
+        self.reason: str | None = None  # why the monitor does not apply, once known
+        self._lock = threading.Lock()
+        self._records: list[dict[str, Any]] = []
+        self._best: dict[str, Any] | None = None
+        self._best_state: dict[str, dict[str, torch.Tensor]] | None = None
+        self._real_sample: pd.DataFrame | None = None
+        self._kinds: dict[str, str] = {}
+
+    # ----- reading (any thread) ----------------------------------------------------------------
+    @property
+    def applies(self) -> bool:
+        """False once the monitor found it cannot score this model's data (see `reason`)."""
+        return self.reason is None
+
+    def records(self) -> list[dict[str, Any]]:
+        """A copy of the checks so far, in epoch order."""
+        with self._lock:
+            return [dict(record) for record in self._records]
+
+    def best(self) -> dict[str, Any] | None:
+        """The best check so far (highest quality; the earlier epoch on a tie), or None."""
+        with self._lock:
+            return None if self._best is None else dict(self._best)
+
+    # ----- the callback (training thread) ----------------------------------------------------------
+    def __call__(self, metrics: Metrics) -> None:
+        epoch, epochs = int(metrics["epoch"]), int(metrics["epochs"])
+        if not self._ready():
+            return
+        every = self.every or default_every(epochs)
+        if epoch % every and epoch != epochs:
+            return
+        self.check(epoch)
+
+    def _ready(self) -> bool:
+        """Prepare the real sample and kinds at the first call (the schema is known only once fit started)."""
+        if self.reason is not None:
+            return False
+        if self._real_sample is not None:
+            return True
+        model = self.model
+        if model.layout.kind != "table":
+            self.reason = (
+                f"The quality score compares table columns; this model makes {model.layout.kind}, "
+                "so it is not measured during training."
+            )
+            return False
+        schema = model.schema
+        self._kinds = {spec.name: spec.kind for spec in schema.columns if spec.kind != "ignore"}
+        missing = [column for column in self._kinds if column not in self.real.columns]
+        if missing:
+            self.reason = f"The real table lacks the model's column(s) {', '.join(missing)}."
+            return False
+        real = self.real[list(self._kinds)]
+        if len(real) > self.rows:
+            real = real.sample(n=self.rows, random_state=self.seed)
+        self._real_sample = real.reset_index(drop=True)
+        return True
+
+    def check(self, epoch: int) -> dict[str, Any]:
+        """Score the model's current weights now and record the result under `epoch`."""
+        if not self._ready():
+            raise ValueError(self.reason)
+        assert self._real_sample is not None
+        with _preserved_random_state():
+            synthetic = self.model.sample(self.rows, seed=self.seed)
+        score = quality_score(self._real_sample, synthetic[list(self._kinds)], self._kinds)
+        record = {
+            "epoch": epoch,
+            "quality": float(score["quality"]),
+            "column_shapes": float(score["column_shapes"]),
+            "pair_trends": None if score["pair_trends"] is None else float(score["pair_trends"]),
+        }
+        improved = self._best is None or record["quality"] > self._best["quality"]
+        state = None
+        if improved and self.keep_best:
+            # A deep copy: the live tensors keep changing as training goes on.
+            state = {name: copy.deepcopy(net.state_dict()) for name, net in self.model.networks.items()}
+        if self.snapshot_dir is not None:
+            self._save_snapshot(epoch, record)
+        with self._lock:
+            self._records.append(record)
+            if improved:
+                self._best = dict(record)
+                if self.keep_best:
+                    self._best_state = state
+        return record
+
+    def _save_snapshot(self, epoch: int, record: dict[str, Any]) -> None:
+        """The whole model as it is now, in `snapshot_dir / epoch_NNNN`, with its score in `extra`.
+
+        `save_model` is called directly: `model.save(dir, extra=...)` would also replace the
+        model's own notes (e.g. its data set's name) with this snapshot's.
+        """
+        from gen_models.checkpoint import save_model  # checkpoint imports the models; keep this module light
+
+        assert self.snapshot_dir is not None
+        extra = {**(getattr(self.model, "extra", None) or {}), **record}
+        save_model(self.model, self.snapshot_dir / snapshot_name(epoch), extra=extra)
+
+    # ----- after training --------------------------------------------------------------------------
+    def restore_best(self, model: Any | None = None) -> dict[str, Any] | None:
+        """Load the best check's weights into `model` (default: the monitored one).
+
+        Returns the best record, or None (weights unchanged) when nothing was recorded or
+        `keep_best` was off.
+        """
+        model = model if model is not None else self.model
+        with self._lock:
+            best, state = self._best, self._best_state
+        if best is None or state is None:
+            return None
+        for name, net in model.networks.items():
+            net.load_state_dict(state[name])
+        return dict(best)
+
+    def save_records(self, path: str | os.PathLike) -> None:
+        """Write the checks and the best one as JSON (the app reads them back for finished runs)."""
+        data = {"records": self.records(), "best": self.best(), "reason": self.reason}
+        Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def load_records(path: str | os.PathLike) -> dict[str, Any]:
+    """What `save_records` wrote; empty records when the file is missing or unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {"records": list(data["records"]), "best": data.get("best"), "reason": data.get("reason")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"records": [], "best": None, "reason": None}
+
+
+class _preserved_random_state:  # noqa: N801 - used like a function: `with _preserved_random_state():`
+    """Put Python's, NumPy's and torch's global generators back as they were on exit.
+
+    Sampling draws its latent vectors from its own seeded generator, but any library code that
+    touched a global generator would otherwise shift the training run's noise and batch draws.
+    """
+
+    def __enter__(self) -> None:
+        self._python = random.getstate()
+        self._numpy = np.random.get_state()
+        self._torch = torch.random.get_rng_state()
+        self._cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+
+    def __exit__(self, *exc: object) -> None:
+        random.setstate(self._python)
+        np.random.set_state(self._numpy)
+        torch.random.set_rng_state(self._torch)
+        if self._cuda is not None:
+            torch.cuda.set_rng_state_all(self._cuda)
