@@ -127,7 +127,7 @@ def test_stop_event_stops_training(name, mixed_table):
     result = model.fit(data, condition=condition, layout=layout, on_step=on_step, stop_event=stop)
     assert result.status == "stopped"
     assert result.steps == 3 and len(model.history) == 3
-    assert len(model.sample(10, seed=0)) == 10  # a stopped model is still usable
+    assert len(model.sample_encoded(10, seed=0)) == 10  # a stopped model is still usable
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
