@@ -27,6 +27,8 @@ pages = [
     st.Page("app_pages/train.py", title="2 · Train", icon=":material/model_training:"),
     st.Page("app_pages/explore.py", title="3 · Explore", icon=":material/explore:"),
     st.Page("app_pages/generate.py", title="4 · Generate", icon=":material/auto_awesome:"),
+    st.Page("app_pages/evaluate.py", title="5 · Evaluate", icon=":material/fact_check:"),
+    st.Page("app_pages/compare.py", title="6 · Compare", icon=":material/leaderboard:"),
 ]
 navigation = st.navigation(pages)
 

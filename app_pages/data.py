@@ -1,4 +1,9 @@
-"""Data page: pick a bundled table or upload a CSV, check how each column will be treated."""
+"""Data page: pick a bundled data set or upload a CSV, say what one item is, check how it is read.
+
+Tables get the column-kinds editor. Images and time series are tables too (one row per image,
+or one row per time step): the user says how to read them (a `DataLayout`), and the page shows
+the first images or curves so a wrong shape or column choice is visible at once.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,26 @@ import streamlit as st
 import gen_models
 from gen_models.data import validate_table
 from gen_models.data.datasets import list_datasets
+from gen_models.data.layouts import DataLayout, make_encoder, parse_image_shape
 from gen_models.data.schema import KINDS
 from gen_models.errors import USER_ERRORS
-from ui.models import TABLE_KINDS
-from ui.plots import distribution_figure
+from ui.models import sequence_curves, sequence_labels
+from ui.plots import distribution_figure, image_grid_png, png_width, sequences_figure
 from ui.state import DataChoice, choose_bundled, current_data, infer_schema_safely, save_data_choice, set_data
 
 MAX_SUMMARY_PLOTS = 12
 PREVIEW_ROWS = 10
+PREVIEW_IMAGES = 32
+PREVIEW_SEQUENCES = 12
+KIND_WORDS = {"table": "table", "toy2d": "table", "images": "images", "sequences": "time series"}
+NONE = "(none)"
 
 st.title("1 · Your data")
 st.write(
-    "A generative model learns from a table: one row per example (a person, a day, a penguin), one "
-    "column per property. Pick one of the bundled example tables or upload your own CSV file; then "
-    "check below how each column will be treated."
+    "A generative model learns from examples. A **table** has one row per example (a person, a day, a "
+    "penguin) and one column per property. **Images** come as one row per picture, one column per pixel. "
+    "**Time series** come as one row per time step, or one row per series. Pick a bundled example or upload "
+    "your own CSV file; then check below how it will be read."
 )
 
 source = st.radio(
@@ -33,15 +44,16 @@ source = st.radio(
 )
 
 if source == "A bundled example":
-    tables = [info for info in list_datasets() if info.kind in TABLE_KINDS]
-    by_name = {info.name: info for info in tables}
+    by_name = {info.name: info for info in list_datasets()}
     data = current_data()
     chosen = data.dataset_name if data is not None and data.dataset_name in by_name else "penguins"
     name = st.selectbox(
-        "Example table",
+        "Example data set",
         options=list(by_name),
         index=list(by_name).index(chosen),
-        format_func=lambda n: f"{by_name[n].title} · {by_name[n].n_rows:,} rows",
+        format_func=lambda n: (
+            f"{by_name[n].title} · {KIND_WORDS.get(by_name[n].kind, '')} · {by_name[n].n_rows:,} rows"
+        ),
         key="dataset_pick",
     )
     info = by_name[name]
@@ -84,6 +96,129 @@ if data is None:
     st.stop()
 
 frame = data.frame
+
+
+def layout_form(data: DataChoice) -> DataLayout | None:
+    """For an uploaded file: what one item is. Returns the layout, or None after showing why not."""
+    columns = list(data.frame.columns)
+    kinds = {"table": "A table", "images": "Images (one row per image)", "sequences": "Time series"}
+    kind = st.radio(
+        "What is in the file?",
+        list(kinds),
+        format_func=kinds.get,
+        index=list(kinds).index(data.layout.kind),
+        horizontal=True,
+        key="layout_kind",
+    )
+    if kind == "table":
+        return DataLayout()
+    current = data.layout if data.layout.kind == kind else DataLayout()
+
+    def column_pick(label: str, key: str, default: str | None, optional: bool, help: str) -> str | None:
+        options = ([NONE] if optional else []) + columns
+        start = default if default in options else options[0]
+        choice = st.selectbox(label, options, index=options.index(start), key=key, help=help)
+        return None if choice == NONE else choice
+
+    try:
+        if kind == "images":
+            c1, c2 = st.columns(2)
+            shape_text = c1.text_input(
+                "Image size (height x width)",
+                "x".join(map(str, current.image_shape)) if current.image_shape else "28x28",
+                key="layout_shape",
+                help="Each row must then have height × width pixel columns, read row by row from the top left.",
+            )
+            with c2:
+                label = column_pick(
+                    "Label column", "layout_label", current.label or "label", True, "What each image shows, if known."
+                )
+            return DataLayout(kind="images", image_shape=parse_image_shape(shape_text), label=label)
+        wide = st.radio(
+            "Layout",
+            [False, True],
+            format_func=lambda w: (
+                "Wide: one row per series, one column per step"
+                if w
+                else "Long: one row per time step, with a series id and a step column"
+            ),
+            index=int(current.wide),
+            horizontal=True,
+            key="layout_wide",
+        )
+        c1, c2, c3 = st.columns(3)
+        key = index = None
+        if not wide:
+            with c1:
+                key = column_pick(
+                    "Series id column", "layout_key", current.sequence_key, False, "Names the series a row belongs to."
+                )
+            with c2:
+                index = column_pick(
+                    "Step column", "layout_index", current.sequence_index, False, "Orders the steps within a series."
+                )
+        with c3:
+            label = column_pick(
+                "Label column", "layout_label", current.label, True, "One category per series (optional)."
+            )
+        return DataLayout(kind="sequences", sequence_key=key, sequence_index=index, label=label, wide=wide)
+    except USER_ERRORS as error:
+        st.error(str(error))
+        return None
+
+
+def items_view(data: DataChoice) -> None:
+    """Images or time series: check the layout by reading the data with it, then show the first items."""
+    layout = data.layout
+    try:
+        schema = infer_schema_safely(data.frame)
+        encoder = make_encoder(layout, schema).fit(data.frame)  # the same checks training makes
+    except USER_ERRORS as error:
+        data.schema = None
+        st.error(f"{error} Change the settings above; training is possible once this is fixed.")
+        return
+    data.schema = schema
+    if layout.kind == "images":
+        height, width = layout.image_shape
+        shown = data.frame.head(PREVIEW_IMAGES)
+        picture = image_grid_png(encoder.transform(shown), (height, width))
+        labels = f", showing {', '.join(map(str, shown[layout.label].tolist()))}" if layout.label else ""
+        st.subheader(f"{data.label}: {len(data.frame):,} images of {height}×{width} pixels")
+        st.image(picture, width=png_width(picture), caption=f"The first {len(shown)} images{labels}.")
+        counted = f"{len(data.frame):,} images"
+    else:
+        steps, values, names = sequence_curves(encoder, data.frame)
+        labels = sequence_labels(layout, data.frame)
+        st.subheader(f"{data.label}: {len(values):,} series of {len(steps)} steps")
+        figure = sequences_figure(
+            steps, values[:PREVIEW_SEQUENCES, :, 0], None, names[0], layout.sequence_index or "step"
+        )
+        figure.update_layout(showlegend=False)
+        st.plotly_chart(figure, key="data_sequences", config={"displayModeBar": False})
+        st.caption(f"The first {min(PREVIEW_SEQUENCES, len(values))} series ({names[0]}).")
+        counted = f"{len(values):,} series"
+    if layout.label:
+        per_label = sequence_labels(layout, data.frame) if layout.kind == "sequences" else data.frame[layout.label]
+        counts = per_label.value_counts().sort_index()
+        st.caption(f"Label `{layout.label}`: " + ", ".join(f"{level} ({n})" for level, n in counts.items()) + ".")
+    st.success(f"Ready to train on {counted}.", icon=":material/check_circle:")
+    st.page_link("app_pages/train.py", label="Next: train a model", icon=":material/model_training:")
+    with st.expander("The table as read from the file"):
+        st.dataframe(data.frame.head(PREVIEW_ROWS), hide_index=True)
+
+
+if data.source.startswith("upload:"):
+    layout = layout_form(data)
+    if layout is None:
+        data.schema = None
+        st.stop()
+    if layout != data.layout:
+        data.layout = layout
+        save_data_choice(data)
+if data.layout.kind != "table":
+    items_view(data)
+    st.stop()
+
 st.subheader(f"{data.label}: {len(frame):,} rows, {frame.shape[1]} columns")
 st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True)
 st.caption(f"The first {min(PREVIEW_ROWS, len(frame))} rows.")

@@ -1,4 +1,10 @@
-"""Explore page: move a trained model's latent codes and watch the generated rows change."""
+"""Explore page: move a trained model's latent codes and watch what it makes change at once.
+
+Three views, picked by what the model makes: rows of a table (distributions), images (a grid
+drawn as one PNG) or sequences (curves). Each has a traversal (one code swept across its range
+while the rest stay put) and, for models with an encoder, real items placed in the code space.
+Everything the sliders drive runs in a fragment, so a slider move reruns only that part.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,29 @@ import streamlit as st
 from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel, LatentCode
 from ui import codes as code_ui
-from ui.models import ModelSource, column_kinds, data_kind, load_source, model_card, pick_model, real_data_for
-from ui.plots import distribution_figure, latent_map_figure, traversal_figure
+from ui.models import (
+    ModelSource,
+    column_kinds,
+    data_kind,
+    image_shape,
+    index_name,
+    load_source,
+    model_card,
+    pick_model,
+    real_data_for,
+    real_images,
+    sequence_curves,
+    sequence_labels,
+)
+from ui.plots import (
+    distribution_figure,
+    image_grid_png,
+    latent_map_figure,
+    png_width,
+    sequence_traversal_figure,
+    sequences_figure,
+    traversal_figure,
+)
 from ui.state import session_id, session_runs_dir
 
 ROWS = 1000  # rows generated for the distributions
@@ -19,12 +46,18 @@ TRAVERSAL_ROWS = 400  # rows per traversal step
 NOISE_SHOWN = 8  # noise dimensions shown before "show all"
 MAP_POINTS = 3000
 ANY = "any (as often as in the training data)"
+GRID_SIDE = 8  # images: an 8x8 grid of samples
+IMAGE_STEPS = 9  # images: columns of a traversal or a blend
+IMAGE_DRAWS = 6  # images: rows of a traversal (random draws of the other codes)
+SEQUENCES_SHOWN = 12  # sequences: curves drawn at once (more would hide each other)
+SEQUENCE_DRAWS = 3  # sequences: panels of a traversal
 
 sid = session_id()
 st.title("3 · Explore the latent space")
 st.write(
-    "A generative model turns a few random numbers — its **latent codes** — into a row. Move a code's "
-    "slider and the rows it makes change at once: that shows what the model has learnt to put where."
+    "A generative model turns a few random numbers — its **latent codes** — into a row of a table, an "
+    "image or a time series. Move a code's slider and what it makes changes at once: that shows what the "
+    "model has learnt to put where."
 )
 
 source = pick_model(sid, session_runs_dir(), "explore_model")
@@ -39,10 +72,17 @@ except USER_ERRORS as error:
     st.stop()
 
 real = real_data_for(source)
-summary = model.describe()
+kind = data_kind(model)
 condition_text = f", conditioned on {model.condition_column}" if model.condition_column else ""
+if kind == "images":
+    height, width = image_shape(model)
+    makes = f"makes {height}×{width} images"
+elif kind == "sequences":
+    makes = f"makes sequences of {model.encoder.steps} steps × {model.encoder.features} value(s)"
+else:
+    makes = f"makes rows with {len(model.describe()['columns'])} columns"
 st.caption(
-    f"{model.name} · makes rows with {len(summary['columns'])} columns{condition_text} · "
+    f"{model.name} · {makes}{condition_text} · "
     + (
         "compared with the data it was trained on (grey)."
         if real is not None
@@ -60,8 +100,8 @@ def encoded_rows(model_key: str, stamp: float, _model: GenerativeModel, _real: p
     return _model.encode(_real)
 
 
-def explore(source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None) -> None:
-    """Everything the sliders drive; a fragment, so a slider move reruns only this part."""
+def controls(source: ModelSource, model: GenerativeModel) -> tuple[dict, object, int]:
+    """The code sliders, the condition and the draw buttons -> (held codes, condition, seed)."""
     key = source.key
     codes = model.latent_codes()
     main = [c for c in codes if c.role != "noise"]
@@ -69,11 +109,12 @@ def explore(source: ModelSource, model: GenerativeModel, real: pd.DataFrame | No
     held = code_ui.held_codes(key)
     seed_key = f"seed:{key}"
     st.session_state.setdefault(seed_key, 0)
+    item = {"images": "image", "sequences": "sequence"}.get(data_kind(model), "row")
 
     st.subheader("Latent codes")
     st.caption(
-        "Move a slider to **hold** that code at one value for every row; codes you have not moved are "
-        "drawn at random for each row, so you still see the whole spread of rows."
+        f"Move a slider to **hold** that code at one value for every {item}; codes you have not moved are "
+        f"drawn at random for each {item}, so you still see the whole spread of what the model makes."
     )
     if main:
         code_ui.code_grid(key, main)
@@ -98,14 +139,30 @@ def explore(source: ModelSource, model: GenerativeModel, real: pd.DataFrame | No
         on_click=lambda: st.session_state.update({seed_key: st.session_state[seed_key] + 1}),
     )
     b2.button("Release all codes", key=f"release:{key}", on_click=code_ui.release_all, args=(key, codes))
-    st.caption(code_ui.describe_held(held) + f" Random draw #{st.session_state[seed_key]}.")
+    st.caption(code_ui.describe_held(held, item) + f" Random draw #{st.session_state[seed_key]}.")
+    return dict(held), condition, st.session_state[seed_key]
 
-    seed = st.session_state[seed_key]
+
+def explore(source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None) -> None:
+    """Everything the sliders drive; a fragment, so a slider move reruns only this part."""
+    held, condition, seed = controls(source, model)
     try:
-        rows = model.sample(ROWS, codes=dict(held), condition=condition, seed=seed)
-    except USER_ERRORS as error:
+        if data_kind(model) == "images":
+            explore_images(source, model, real, held, condition, seed)
+        elif data_kind(model) == "sequences":
+            explore_sequences(source, model, real, held, condition, seed)
+        else:
+            explore_table(source, model, real, held, condition, seed)
+    except USER_ERRORS as error:  # e.g. a held level the model does not know
         st.error(str(error))
-        return
+
+
+def explore_table(
+    source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None, held: dict, condition: object, seed: int
+) -> None:
+    key = source.key
+    codes = model.latent_codes()
+    rows = model.sample(ROWS, codes=held, condition=condition, seed=seed)
     kinds = column_kinds(model)
 
     tab_names = ["Generated rows", "Traversal: one code at a time"]
@@ -244,7 +301,223 @@ def encoder_view(
     st.caption("Rows decoded along the straight line between the two rows' codes (0% = the first row).")
 
 
-if data_kind(model) != "table":
-    st.warning(f"This model makes {data_kind(model)}; this page can only show tables so far.")
-    st.stop()
+# ----- images ----------------------------------------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def real_pixels(model_key: str, stamp: float, _model: GenerativeModel, _real: pd.DataFrame) -> np.ndarray:
+    """(n_images, H*W) real images in [-1, 1]; cached per model (key + save time)."""
+    return real_images(_model, _real)
+
+
+def sweep_values(code: LatentCode, steps: int) -> list:
+    """The values a traversal visits: every level, or `steps` evenly spaced numbers over the range."""
+    if code.kind == "categorical":
+        return list(code.levels)
+    return [float(v) for v in np.linspace(code.low, code.high, steps)]
+
+
+def value_label(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def pick_sweep_code(key: str, codes: list[LatentCode]) -> LatentCode:
+    """A selectbox of the codes; named codes first, since those are the ones meant to mean something."""
+    ordered = [c for c in codes if c.role != "noise"] + [c for c in codes if c.role == "noise"]
+    by_name = {code.name: code for code in ordered}
+    name = st.selectbox(
+        "Code to sweep",
+        list(by_name),
+        key=f"sweep_code:{key}",
+        format_func=lambda n: n if by_name[n].role != "noise" else f"{n} (noise)",
+    )
+    return by_name[name]
+
+
+def image_samples(model: GenerativeModel, held: dict, condition: object, seed: int) -> bytes:
+    """The 8x8 grid the sliders drive, as PNG bytes: sample, then tile into one picture."""
+    images = model.sample_encoded(GRID_SIDE * GRID_SIDE, codes=held, condition=condition, seed=seed)
+    return image_grid_png(images.numpy(), image_shape(model), columns=GRID_SIDE)
+
+
+def image_traversal(
+    model: GenerativeModel, code: LatentCode, held: dict, condition: object, seed: int
+) -> tuple[bytes, list]:
+    """Rows = random draws of the other codes, columns = `code` swept: PNG bytes and the values.
+
+    The same seed for every column gives every column the same draws of the other codes, so a
+    row changes only where the swept code acts.
+    """
+    values = sweep_values(code, IMAGE_STEPS)
+    columns = [
+        model.sample_encoded(IMAGE_DRAWS, codes={**held, code.name: value}, condition=condition, seed=seed).numpy()
+        for value in values
+    ]
+    grid = np.stack(columns, axis=1).reshape(IMAGE_DRAWS * len(values), -1)  # row-major: draw, then value
+    labels = [f"{code.name}={value_label(v)}" if i == 0 else value_label(v) for i, v in enumerate(values)]
+    return image_grid_png(grid, image_shape(model), columns=len(values), column_labels=labels), values
+
+
+def explore_images(
+    source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None, held: dict, condition: object, seed: int
+) -> None:
+    key = source.key
+    codes = model.latent_codes()
+    can_encode = bool(model.has_encoder and real is not None and _codes_match_encoder(codes))
+    tabs = st.tabs(
+        ["Generated images", "Traversal: one code at a time"]
+        + (["Real images in the code space"] if can_encode else [])
+    )
+    with tabs[0]:
+        picture = image_samples(model, held, condition, seed)
+        st.image(picture, caption=f"{GRID_SIDE * GRID_SIDE} generated images", width=png_width(picture))
+    with tabs[1]:
+        st.caption(
+            "Each row is one random draw of the other codes; each column sets one code to a value, from the "
+            "lowest on the left to the highest on the right. A code that matters changes the picture along "
+            "the row the same way in every row; one that does not leaves the row alike."
+        )
+        code = pick_sweep_code(key, codes)
+        picture, _ = image_traversal(model, code, held, condition, seed)
+        st.image(picture, width=png_width(picture))
+        st.caption(f"**{code.name}**: {code.meaning}.")
+    if can_encode:
+        with tabs[2]:
+            assert real is not None
+            image_encoder_view(source, model, codes, real, seed)
+
+
+def image_encoder_view(
+    source: ModelSource, model: GenerativeModel, codes: list[LatentCode], real: pd.DataFrame, seed: int
+) -> None:
+    """Real images placed by the encoder, started from, and blended: where the model puts real data."""
+    key = source.key
+    latent = encoded_rows(key, source.stamp, model, real)
+    pixels = real_pixels(key, source.stamp, model, real)
+    names = [code.name for code in codes]
+    label = model.layout.label if model.layout.label in real else None
+    shape = image_shape(model)
+
+    st.caption(
+        "Each dot is a real image, placed by the codes the encoder gives it"
+        + (f" and coloured by its {label}" if label else "")
+        + ". × marks the sliders: images from there look like the real ones around it."
+    )
+    c1, c2 = st.columns(2)
+    x_name = c1.selectbox("Across", names, index=0, key=f"map_x:{key}")
+    y_name = c2.selectbox("Up", names, index=min(1, len(names) - 1), key=f"map_y:{key}")
+    shown = np.arange(len(real))[:MAP_POINTS]
+    by_name = {code.name: code for code in codes}
+    marker = (code_ui.slider_value(key, by_name[x_name]), code_ui.slider_value(key, by_name[y_name]))
+    figure = latent_map_figure(
+        latent[shown],
+        names.index(x_name),
+        names.index(y_name),
+        x_name,
+        y_name,
+        real[label].iloc[shown] if label else None,
+        marker,
+    )
+    figure.update_layout(title={"text": "Real images in the code space"})
+    st.plotly_chart(figure, key="latent_map", config={"displayModeBar": False})
+
+    def condition_of(i: int) -> object:
+        """A conditioned model rebuilds an image with that image's own label."""
+        return real[label].iloc[i] if model.condition_column is not None and label else None
+
+    def decode(point: np.ndarray, i: int) -> np.ndarray:
+        codes_at = dict(zip(names, point.tolist(), strict=True))
+        return model.sample_encoded(1, codes=codes_at, condition=condition_of(i), seed=seed).numpy()
+
+    st.markdown("**Start from a real image**")
+    left, right = st.columns([1, 2])
+    with left:
+        number = st.number_input("Image number", 1, len(real), 1, key=f"start_row:{key}")
+        st.button(
+            "Set the sliders to this image's codes",
+            key=f"use_row:{key}",
+            on_click=code_ui.hold_values,
+            args=(key, codes, dict(zip(names, latent[number - 1].tolist(), strict=True))),
+            help="Every code is then held, so the generated images are this image as the model rebuilds it. "
+            "Move one slider from there to see what that code changes.",
+        )
+    with right:
+        i = number - 1
+        pair = np.concatenate([pixels[[i]], decode(latent[i], i)])
+        title = f"{label} {real[label].iloc[i]}" if label else f"image {number}"
+        picture = image_grid_png(pair, shape, columns=2, column_labels=["real", "rebuilt"], cell=84)
+        st.image(picture, caption=title, width=png_width(picture))
+
+    st.markdown("**Blend two real images**")
+    a_col, b_col = st.columns(2)
+    first = a_col.number_input("From image", 1, len(real), 1, key=f"blend_a:{key}") - 1
+    last = b_col.number_input("To image", 1, len(real), min(2, len(real)), key=f"blend_b:{key}") - 1
+    fractions = np.linspace(0.0, 1.0, IMAGE_STEPS - 2)
+    blended = [decode(latent[first] + t * (latent[last] - latent[first]), first) for t in fractions]
+    strip = np.concatenate([pixels[[first]], *blended, pixels[[last]]])
+    labels = ["from", *[f"{t:.0%}" for t in fractions], "to"]
+    picture = image_grid_png(strip, shape, columns=len(strip), column_labels=labels)
+    st.image(picture, width=png_width(picture))
+    st.caption(
+        "The images decoded along the straight line between the two images' codes, with the real images "
+        "at both ends. Smooth changes mean the code space is well organised between them."
+    )
+
+
+# ----- sequences --------------------------------------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def real_sequences(model_key: str, stamp: float, _model: GenerativeModel, _real: pd.DataFrame):  # noqa: ANN201
+    """(values (n, T, F), labels or None) of the real sequences; cached per model."""
+    _, values, _ = sequence_curves(_model.encoder, _real)
+    labels = sequence_labels(_model.layout, _real)
+    return values, None if labels is None else labels.to_numpy()
+
+
+def generated_curves(
+    model: GenerativeModel, n: int, held: dict, condition: object, seed: int
+) -> tuple[list, np.ndarray, list[str]]:
+    """n generated sequences in the original units: (step labels, (n, T, F), value names)."""
+    x, c = model.sample_with_condition(n, codes=held, condition=condition, seed=seed)
+    return sequence_curves(model.encoder, model.decode(x, c))
+
+
+def explore_sequences(
+    source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None, held: dict, condition: object, seed: int
+) -> None:
+    key = source.key
+    steps, values, names = generated_curves(model, SEQUENCES_SHOWN, held, condition, seed)
+    feature = 0
+    if len(names) > 1:
+        feature = names.index(st.selectbox("Value to plot", names, key=f"seq_value:{key}"))
+    real_values = None
+    if real is not None:
+        all_real, labels = real_sequences(key, source.stamp, model, real)
+        if condition is not None and labels is not None:
+            all_real = all_real[labels.astype(str) == str(condition)]
+        real_values = all_real[:SEQUENCES_SHOWN, :, feature]
+    x_name = index_name(model)
+
+    tabs = st.tabs(["Generated sequences", "Traversal: one code at a time"])
+    with tabs[0]:
+        figure = sequences_figure(steps, values[:, :, feature], real_values, names[feature], x_name, height=380)
+        st.plotly_chart(figure, key="sequences", config={"displayModeBar": False})
+        st.caption(
+            f"{SEQUENCES_SHOWN} generated sequences (purple)"
+            + (f" over {len(real_values)} real ones (grey)" if real_values is not None else "")
+            + ". Move a code and watch every purple curve change the same way."
+        )
+    with tabs[1]:
+        st.caption(
+            "Each panel is one random draw of the other codes; in it, one curve per value of the swept code, "
+            "from light orange (lowest) to dark purple (highest). A code that matters fans the curves out."
+        )
+        code = pick_sweep_code(key, model.latent_codes())
+        sweep = sweep_values(code, TRAVERSAL_STEPS)
+        per_value = [
+            generated_curves(model, SEQUENCE_DRAWS, {**held, code.name: v}, condition, seed)[1][:, :, feature]
+            for v in sweep
+        ]
+        curves = np.stack(per_value, axis=1)  # (draws, values, T)
+        figure = sequence_traversal_figure(steps, code.name, sweep, curves, names[feature], x_name)
+        st.plotly_chart(figure, key="sequence_traversal", config={"displayModeBar": False})
+
+
 st.fragment(explore)(source, model, real)

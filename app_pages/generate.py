@@ -1,4 +1,8 @@
-"""Generate page: make as many rows as you need, see how close they are, download them."""
+"""Generate page: make as many rows, images or sequences as you need, preview them, download them.
+
+Downloads keep the training data's layout: the same columns for tables, pixel columns (+ label)
+for images, long (one row per step) or wide (one row per sequence) files for time series.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,34 @@ from gen_models.evaluation import quality_score
 from gen_models.models import GenerativeModel
 from ui import codes as code_ui
 from ui.export import bundle, snippet
-from ui.models import ModelSource, column_kinds, data_kind, load_source, pick_model, real_data_for
+from ui.models import (
+    ModelSource,
+    column_kinds,
+    data_kind,
+    image_shape,
+    index_name,
+    load_source,
+    pick_model,
+    real_data_for,
+    sequence_curves,
+    sequences_wide,
+)
+from ui.plots import image_grid_png, pixels_to_encoded, png_width, sequences_figure
 from ui.state import session_id, session_runs_dir
 
 MAX_ROWS = 100_000
+MAX_ITEMS = 10_000  # images or sequences: 10,000 MNIST digits are already a 20 MB CSV
 PREVIEW_ROWS = 100
+PREVIEW_IMAGES = 64
+PREVIEW_SEQUENCES = 12
 QUALITY_ROWS = 5000  # rows compared with the real data; the score hardly moves beyond this
 ANY = "any (as often as in the training data)"
 
 sid = session_id()
-st.title("4 · Generate rows")
+st.title("4 · Generate new data")
 st.write(
-    "Make new rows with a trained model and download them. The same model, settings and seed always "
-    "give exactly the same rows, so you can make them again later."
+    "Make new rows, images or time series with a trained model and download them. The same model, "
+    "settings and seed always give exactly the same results, so you can make them again later."
 )
 
 source = pick_model(sid, session_runs_dir(), "generate_model")
@@ -38,9 +57,8 @@ try:
 except USER_ERRORS as error:
     st.error(f"This model cannot be loaded. {error}")
     st.stop()
-if data_kind(model) != "table":
-    st.warning(f"This model makes {data_kind(model)}; this page can only download tables so far.")
-    st.stop()
+kind = data_kind(model)
+ITEM = {"images": "Images", "sequences": "Sequences"}.get(kind, "Rows")  # what one generated item is called
 
 
 @st.cache_data(max_entries=8, show_spinner="Generating…")
@@ -54,6 +72,17 @@ def generate(
 @st.cache_data(max_entries=8, show_spinner=False)
 def quality(real: pd.DataFrame, rows: pd.DataFrame) -> dict:
     return quality_score(real, rows[real.columns.intersection(rows.columns)].head(QUALITY_ROWS))
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the CSV file…")
+def as_csv(rows: pd.DataFrame) -> bytes:
+    """Cached: 10,000 images are a 20 MB CSV, too slow to rewrite on every rerun of the page."""
+    return rows.to_csv(index=False).encode("utf-8")
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the JSON file…")
+def as_json(rows: pd.DataFrame) -> bytes:
+    return rows.to_json(orient="records", date_format="iso", indent=1).encode("utf-8")
 
 
 def code_values(source: ModelSource, model: GenerativeModel) -> dict[str, Any]:
@@ -101,8 +130,17 @@ def code_values(source: ModelSource, model: GenerativeModel) -> dict[str, Any]:
 
 
 left, middle, right = st.columns(3)
-n_rows = int(left.number_input("Rows", 1, MAX_ROWS, 1000, step=100, key="gen_rows"))
-seed = int(middle.number_input("Seed", 0, 2**31 - 1, 0, key="gen_seed", help="Same seed, same rows."))
+n_rows = int(
+    left.number_input(
+        ITEM,
+        1,
+        MAX_ROWS if kind == "table" else MAX_ITEMS,
+        1000 if kind == "table" else 100,
+        step=100,
+        key=f"gen_rows_{kind}" if kind != "table" else "gen_rows",
+    )
+)
+seed = int(middle.number_input("Seed", 0, 2**31 - 1, 0, key="gen_seed", help="Same seed, same results."))
 condition = None
 if model.condition_column is not None:
     choice = right.selectbox(
@@ -117,12 +155,47 @@ except USER_ERRORS as error:
     st.error(str(error))
     st.stop()
 
-st.subheader(f"{len(rows):,} rows")
-st.dataframe(rows.head(PREVIEW_ROWS), hide_index=True)
-if len(rows) > PREVIEW_ROWS:
-    st.caption(f"The first {PREVIEW_ROWS} rows; the downloads hold all {len(rows):,}.")
+if kind == "images":
+    st.subheader(f"{n_rows:,} images")
+    shown = min(n_rows, PREVIEW_IMAGES)
+    pixels = rows[model.encoder.pixel_columns].to_numpy()[:shown]  # the downloaded values, redrawn
+    picture = image_grid_png(pixels_to_encoded(pixels, model.encoder.low, model.encoder.high), image_shape(model))
+    st.image(picture, width=png_width(picture), caption=f"The first {shown} of {n_rows:,} images.")
+    height, width = image_shape(model)
+    label_note = f" and the `{model.condition_column}` column" if model.condition_column else ""
+    st.caption(
+        f"Each image is one row of {height * width} pixel columns (read row by row from the top left), in the "
+        f"training data's range {model.encoder.low:g} to {model.encoder.high:g}{label_note}."
+    )
+elif kind == "sequences":
+    st.subheader(f"{n_rows:,} sequences")
+    steps, values, names = sequence_curves(model.encoder, rows)
+    shown = min(n_rows, PREVIEW_SEQUENCES)
+    figure = sequences_figure(steps, values[:shown, :, 0], None, names[0], index_name(model))
+    figure.update_layout(showlegend=False)
+    st.plotly_chart(figure, key="gen_sequences", config={"displayModeBar": False})
+    st.caption(f"The first {shown} of {n_rows:,} sequences ({names[0]}).")
+    if not model.layout.wide:
+        file_layout = st.radio(
+            "File layout",
+            ["long", "wide"],
+            format_func=lambda f: {
+                "long": "Long: one row per time step, like the training data",
+                "wide": "Wide: one row per sequence, one column per step",
+            }[f],
+            horizontal=True,
+            key="gen_sequence_layout",
+        )
+        if file_layout == "wide":
+            rows = sequences_wide(model, rows)
+    st.dataframe(rows.head(PREVIEW_ROWS), hide_index=True)
+else:
+    st.subheader(f"{len(rows):,} rows")
+    st.dataframe(rows.head(PREVIEW_ROWS), hide_index=True)
+    if len(rows) > PREVIEW_ROWS:
+        st.caption(f"The first {PREVIEW_ROWS} rows; the downloads hold all {len(rows):,}.")
 
-real = real_data_for(source)
+real = real_data_for(source) if kind == "table" else None  # the similarity score compares tables
 if real is not None:
     score = quality(real[list(column_kinds(model))], rows)
     trends = f", relations between columns {score['pair_trends']:.0%}" if score["pair_trends"] is not None else ""
@@ -138,10 +211,8 @@ if real is not None:
 
 st.markdown("**Download**")
 d1, d2, d3, d4 = st.columns(4)
-stem = f"{source.path.name}_{n_rows}_rows_seed{seed}"
-d1.download_button(
-    "Download CSV", rows.to_csv(index=False).encode("utf-8"), f"{stem}.csv", "text/csv", key="download_csv"
-)
+stem = f"{source.path.name}_{n_rows}_{ITEM.lower()}_seed{seed}"
+d1.download_button("Download CSV", as_csv(rows), f"{stem}.csv", "text/csv", key="download_csv")
 try:
     parquet = rows.to_parquet(index=False)
 except (ImportError, ValueError, TypeError) as error:  # pyarrow missing, or a column it cannot store
@@ -152,7 +223,7 @@ else:
     )
 d3.download_button(
     "Download JSON",
-    rows.to_json(orient="records", date_format="iso", indent=1).encode("utf-8"),
+    as_json(rows),
     f"{stem}.json",
     "application/json",
     key="download_json",

@@ -7,29 +7,31 @@ import torch
 
 from gen_models import list_models
 from ui.architectures import ARCHITECTURES
-from ui.models import pretrained_sources
+from ui.models import card_figures, card_summary, pretrained_sources
+
+FIGURES_SHOWN = 6  # measured figures listed per pretrained model; the model card on Explore has them all
 
 st.title("Latent Lab")
 st.write(
-    "Latent Lab lets you see inside generative models — no code needed. Bring a table (or pick an "
-    "example), train a model that learns to make up new rows like yours, then move its hidden "
-    "**latent codes** with sliders to see what it has learnt, and download as many new rows as you want."
+    "Latent Lab lets you see inside generative models — no code needed. Bring a table, images or time "
+    "series (or pick an example), train a model that learns to make up new ones like yours, then move its "
+    "hidden **latent codes** with sliders to see what it has learnt, and download as many as you want."
 )
 
 st.subheader("Four steps")
 steps = st.columns(4)
 with steps[0]:
     st.page_link("app_pages/data.py", label="1 · Data", icon=":material/table:")
-    st.caption("Upload a CSV or pick an example table, and check how each column is read.")
+    st.caption("Upload a CSV or pick an example (a table, images or time series), and check how it is read.")
 with steps[1]:
     st.page_link("app_pages/train.py", label="2 · Train", icon=":material/model_training:")
     st.caption("Choose a model, start training and watch it learn live.")
 with steps[2]:
     st.page_link("app_pages/explore.py", label="3 · Explore", icon=":material/explore:")
-    st.caption("Move the latent codes and see the generated rows change at once.")
+    st.caption("Move the latent codes and see the generated rows, images or curves change at once.")
 with steps[3]:
     st.page_link("app_pages/generate.py", label="4 · Generate", icon=":material/auto_awesome:")
-    st.caption("Make new rows and download them as CSV, Parquet or JSON.")
+    st.caption("Make new data and download it as CSV, Parquet or JSON, in the layout of yours.")
 
 left, right = st.columns(2)
 with left:
@@ -38,7 +40,11 @@ with left:
     if pretrained:
         st.write("These models come already trained, so you can start exploring straight away:")
         for source in pretrained:
-            st.markdown(f"- {source.label}")
+            summary = card_summary(source)
+            st.markdown(f"**{source.path.name}** — {summary}" if summary else f"**{source.label}**")
+            figures = list(card_figures(source).items())[:FIGURES_SHOWN]
+            if figures:
+                st.caption("Measured: " + " · ".join(f"{name.replace('_', ' ')} {value}" for name, value in figures))
         st.page_link("app_pages/explore.py", label="Explore a pretrained model", icon=":material/explore:")
     else:
         st.write("No pretrained models are installed; train your own in a minute on the Train page.")

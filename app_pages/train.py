@@ -14,11 +14,15 @@ from gen_models.models import REGISTRY
 from gen_models.training import TrainConfig
 from ui import runs
 from ui.architectures import ARCHITECTURES, dot
-from ui.plots import distribution_figure, loss_figure
+from ui.models import sequence_curves
+from ui.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
+from ui.quality import QUALITY_HINT, quality_figure
 from ui.state import choose_bundled, current_data, session_id, session_runs_dir
 
 POLL_SECONDS = 1.0
 LIVE_COLUMNS = 4
+LIVE_IMAGES = 16  # images: generated and real grids of 4x4
+LIVE_SEQUENCES = 10
 STATUS_ICONS = {
     "running": ":material/hourglass_top:",
     "finished": ":material/check_circle:",
@@ -70,12 +74,14 @@ def training_form() -> None:
 
     left, right = st.columns([3, 2])
     with left:
+        offered = [n for n in REGISTRY if data.layout.kind in REGISTRY[n].data_kinds]  # e.g. RCGAN: series only
+        preferred = "rcgan" if data.layout.kind == "sequences" else "wgan_gp"  # a good first choice per data kind
         name = st.radio(
             "Architecture",
-            options=list(REGISTRY),
+            options=offered,
             format_func=lambda n: ARCHITECTURES[n].title if n in ARCHITECTURES else n,
             horizontal=True,
-            index=list(REGISTRY).index("wgan_gp") if "wgan_gp" in REGISTRY else 0,
+            index=offered.index(preferred) if preferred in offered else 0,
             key="train_architecture",
         )
         cls = REGISTRY[name]
@@ -89,6 +95,8 @@ def training_form() -> None:
     can_start = True
     if cls.supports_condition:
         categorical = [s.name for s in schema.columns if s.kind == "categorical"]
+        if data.layout.kind != "table":  # images and series can only be conditioned on their label
+            categorical = [data.layout.label] if data.layout.label else []
         if not categorical and cls.needs_condition:
             st.error(
                 f"{name} needs a category column to condition on, and this table has none. "
@@ -130,12 +138,19 @@ def training_form() -> None:
     running = [run for run in runs.session_runs(sid) if run.running]
     if running:
         st.caption("One training at a time per browser tab: stop the current one or let it finish first.")
+    keep_best = st.checkbox(
+        "Keep the best epoch",
+        value=True,
+        key="train_keep_best",
+        help="Generated rows are scored every few epochs. When on, the model ends with the weights of its "
+        "best-scoring epoch instead of the last one (later epochs of a GAN can get worse).",
+    )
     st.button(
         "Start training",
         type="primary",
         disabled=bool(running) or not can_start,
         on_click=start_training,
-        args=(name, settings, condition),
+        args=(name, settings, condition, keep_best),
         key="start_training",
     )
     if message := st.session_state.pop("start_error", None):
@@ -174,7 +189,7 @@ def advanced_settings(config_cls: type, name: str) -> dict[str, object]:
     return values
 
 
-def start_training(name: str, settings: dict[str, object], condition: str | None) -> None:
+def start_training(name: str, settings: dict[str, object], condition: str | None, keep_best: bool = True) -> None:
     """Button callback: create the model and start its thread; problems go to `start_error`."""
     data = current_data()
     if data is None or data.schema is None:
@@ -184,7 +199,18 @@ def start_training(name: str, settings: dict[str, object], condition: str | None
     except USER_ERRORS as error:
         st.session_state["start_error"] = str(error)
         return
-    run = runs.start_run(sid, runs_dir, model, data.frame, data.schema, condition, data.label, data.dataset_name)
+    run = runs.start_run(
+        sid,
+        runs_dir,
+        model,
+        data.frame,
+        data.schema,
+        condition,
+        data.label,
+        data.dataset_name,
+        keep_best=keep_best,
+        layout=data.layout,
+    )
     st.session_state["watch_run"] = run.run_id
 
 
@@ -220,10 +246,11 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     else:
         show_result(info)
 
-    st.plotly_chart(loss_figure(snap.history), key="loss_chart", config={"displayModeBar": False})
-    st.caption(loss_hint(info.model))
+    losses_and_quality(snap)
 
-    if snap.samples is not None:
+    if snap.samples is not None and run.layout is not None and run.layout.kind != "table":
+        live_items(run, snap)
+    elif snap.samples is not None:
         st.markdown(f"**Generated rows at epoch {snap.samples_epoch}**: 500 rows in purple, the real data in grey")
         columns = live_columns(run)
         grid = st.columns(len(columns))
@@ -237,6 +264,25 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     if polling and not snap.running:
         st.rerun()  # a full rerun re-creates this fragment without polling and refreshes the run list
     go_to_explore_if_asked()
+
+
+def live_items(run: runs.TrainingRun, snap: runs.RunSnapshot) -> None:
+    """Images: a small grid of generated images beside real ones. Series: generated curves over real ones."""
+    encoder = run.model.encoder  # fitted before the first epoch, so before the first samples
+    if run.layout.kind == "images":
+        st.markdown(f"**Generated images at epoch {snap.samples_epoch}**, beside real ones")
+        shape, side = encoder.shape, int(LIVE_IMAGES**0.5)
+        left, right, _ = st.columns([1, 1, 1])
+        for column, frame, title in ((left, snap.samples, "generated"), (right, run.frame, "real")):
+            picture = image_grid_png(encoder.transform(frame.head(LIVE_IMAGES)), shape, columns=side, cell=40)
+            column.image(picture, caption=title, width=png_width(picture))
+        return
+    steps, generated, names = sequence_curves(encoder, snap.samples)
+    _, real, _ = sequence_curves(encoder, run.frame)
+    st.markdown(f"**Generated series at epoch {snap.samples_epoch}**: purple, over real ones in grey")
+    x_name = run.layout.sequence_index or "step"
+    figure = sequences_figure(steps, generated[:LIVE_SEQUENCES, :, 0], real[:LIVE_SEQUENCES, :, 0], names[0], x_name)
+    st.plotly_chart(figure, key="live_sequences", config={"displayModeBar": False})
 
 
 def live_columns(run: runs.TrainingRun) -> list[str]:
@@ -268,6 +314,61 @@ def show_result(info: runs.RunInfo) -> None:
         st.error(info.message)
     if info.has_model:
         st.button("Explore this model", on_click=open_in_explore, args=(info.run_id,), key=f"explore_{info.run_id}")
+        snapshot_picker(info)
+
+
+def losses_and_quality(snap: runs.RunSnapshot) -> None:
+    """The loss curves and, beside them, the quality of the generated rows every few epochs."""
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(loss_figure(snap.history), key="loss_chart", config={"displayModeBar": False})
+        st.caption(loss_hint(snap.info.model))
+    with right:
+        if snap.quality_note:
+            st.caption(snap.quality_note)
+            return
+        best = max(snap.quality, key=lambda r: r["quality"], default=None)  # max keeps the earliest on a tie
+        figure = quality_figure(snap.quality, best["epoch"] if best else None, height=320)
+        st.plotly_chart(figure, key="quality_chart", config={"displayModeBar": False})
+        if best is not None:
+            st.caption(f"**Best so far: epoch {best['epoch']}, quality {best['quality']:.2f}.** {QUALITY_HINT}")
+        else:
+            st.caption(f"The first score comes after a few epochs. {QUALITY_HINT}")
+
+
+def snapshot_picker(info: runs.RunInfo) -> None:
+    """After a run: choose any scored epoch to explore or generate from (each was saved whole)."""
+    snapshots = runs.run_snapshots(runs_dir / info.run_id)
+    if not snapshots:
+        return
+    by_name = {snap["path"].name: snap for snap in snapshots}
+    best = info.best_epoch
+    names = list(by_name)
+    default = next((i for i, n in enumerate(names) if by_name[n]["epoch"] == best), len(names) - 1)
+
+    def label(name: str) -> str:
+        snap = by_name[name]
+        score = "" if snap["quality"] is None else f" · quality {snap['quality']:.2f}"
+        return f"epoch {snap['epoch']}{score}" + (" · best" if snap["epoch"] == best else "")
+
+    kept = "the best epoch" if info.keep_best and best is not None else "the last epoch"
+    st.caption(f"The saved model has the weights of {kept}. Every scored epoch was also saved: pick one to use.")
+    pick, explore, generate = st.columns([2, 1, 1], vertical_alignment="bottom")
+    name = pick.selectbox("Saved epoch", names, index=default, format_func=label, key=f"snapshot_{info.run_id}")
+    key = f"run:{info.run_id}@{name}"
+    for column, text, page, button_key in (
+        (explore, "Explore this epoch", "app_pages/explore.py", f"snap_explore_{info.run_id}"),
+        (generate, "Generate from it", "app_pages/generate.py", f"snap_generate_{info.run_id}"),
+    ):
+        column.button(text, on_click=open_snapshot, args=(key, page), key=button_key)
+    if page := st.session_state.pop("go_to_page", None):
+        st.switch_page(page)
+
+
+def open_snapshot(model_key: str, page: str) -> None:
+    """Button callback: make the snapshot the chosen model; the page switch happens in the body."""
+    st.session_state["model_key"] = model_key
+    st.session_state["go_to_page"] = page
 
 
 def open_in_explore(run_id: str) -> None:

@@ -246,3 +246,118 @@ def test_a_reload_keeps_the_chosen_data(runs_root: Path) -> None:
     again.switch_page("app_pages/train.py").run()
     assert again.session_state["data"].dataset_name == "weather"
     assert "Seattle weather" in texts(again, "caption")
+
+
+# ----- images and time series ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def media_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of tiny pretrained-style models: InfoGAN and AAE on 8x8 digits, RCGAN on waves.
+
+    One short epoch each (a few seconds in all): enough for codes that change the output,
+    which is what these tests check, not for good pictures.
+    """
+    from gen_models.data.datasets import dataset_info
+
+    folder = tmp_path_factory.mktemp("pretrained")
+    recipes = {  # name: architecture, data set, items used (rows), condition, settings
+        "infogan_tiny": ("infogan", "digits", 400, None, {"conv_channels": 8, "fc_width": 32, "noise_dim": 8}),
+        "aae_tiny": ("aae", "digits", 400, None, {}),
+        "rcgan_tiny": ("rcgan", "waves", 200 * 30, "kind", {}),  # 200 waves of 30 steps, both kinds
+    }
+    for name, (architecture, data, rows, condition, settings) in recipes.items():
+        model = gen_models.create(architecture, epochs=1, seed=0, **settings)
+        frame = gen_models.load_dataset(data).head(rows)
+        model.fit(frame, layout=dataset_info(data).layout, condition=condition)
+        model.save(folder / name, extra={"dataset": data})
+    return folder
+
+
+def explore_model(media_models: Path, monkeypatch: pytest.MonkeyPatch, runs_root: Path, name: str) -> AppTest:
+    """The Explore page of a fresh session showing the pretrained model `name`."""
+    import ui.models
+
+    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", media_models)
+    at = app().run()
+    at.switch_page("app_pages/explore.py").run()
+    at.selectbox(key="explore_model").select(f"pretrained:{name}").run()
+    assert not at.exception and not at.error, texts(at, "error")
+    return at
+
+
+def image_urls(at: AppTest) -> list[str]:
+    """The media URL of every st.image: it names the PNG's content, so new pixels give a new URL."""
+    return [image.proto.imgs[0].url for image in at.get("image")]
+
+
+def test_moving_an_image_model_code_redraws_the_grid(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
+    at = explore_model(media_models, monkeypatch, runs_root, "infogan_tiny")
+    key = "pretrained:infogan_tiny"
+    first = image_urls(at)
+    assert len(first) == 2, "the sample grid and the traversal grid"
+
+    at.slider(key=f"code:{key}:c2").set_value(1.5).run()
+    moved = image_urls(at)
+    assert moved[0] != first[0], "the sample grid changed"
+    assert "c2 = 1.50" in texts(at, "caption")
+
+    at.segmented_control(key=f"code:{key}:c1").set_value(3).run()
+    assert not at.exception
+    assert image_urls(at)[0] != moved[0], "holding the categorical code changed the grid"
+    assert at.session_state[f"held:{key}"] == {"c2": 1.5, "c1": 3}
+
+    # The traversal sweeps the chosen code: sweeping c3 instead of c1 draws a different figure.
+    traversal = image_urls(at)[1]
+    at.selectbox(key=f"sweep_code:{key}").select("c3").run()
+    assert image_urls(at)[1] != traversal
+
+
+def test_start_from_a_real_image_holds_its_codes(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
+    at = explore_model(media_models, monkeypatch, runs_root, "aae_tiny")
+    key = "pretrained:aae_tiny"
+    assert "Real images in the code space" in json.dumps(plotly_specs(at))
+    at.number_input(key=f"start_row:{key}").set_value(5).run()
+    at.button(key=f"use_row:{key}").click().run()
+    held = at.session_state[f"held:{key}"]
+    assert sorted(held) == ["z0", "z1"]
+    assert at.slider(key=f"code:{key}:z0").value == held["z0"], "the slider moved to the image's code"
+
+
+def test_moving_a_sequence_model_code_redraws_the_curves(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
+    at = explore_model(media_models, monkeypatch, runs_root, "rcgan_tiny")
+    key = "pretrained:rcgan_tiny"
+
+    def generated_curves(at: AppTest) -> dict:
+        return next(t for t in plotly_specs(at)[0]["data"] if t["name"] == "generated")["y"]
+
+    before = generated_curves(at)
+    at.slider(key=f"code:{key}:z0").set_value(2.5).run()
+    assert generated_curves(at) != before
+    at.selectbox(key=f"condition:{key}").select("sine").run()
+    assert not at.exception and not at.error
+    traversal = plotly_specs(at)[1]
+    assert len(traversal["data"]) == 3 * 7, "3 draws x 7 values of the swept code"
+
+
+def test_generate_images_downloads_pixel_columns(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
+    import ui.models
+
+    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", media_models)
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    at = app().run()
+    at.switch_page("app_pages/generate.py").run()
+    at.selectbox(key="generate_model").select("pretrained:infogan_tiny").run()
+    at.number_input(key="gen_rows_images").set_value(30).run()
+    assert not at.exception and not at.error
+    url = at.download_button(key="download_csv").proto.url
+    images = pd.read_csv(io.BytesIO(next(data for file_id, data in stored.items() if file_id in url)))
+    assert images.shape == (30, 8 * 8), "one row per image, one column per pixel"
+    assert list(images.columns) == [f"px{i}" for i in range(64)]
+    assert images.min().min() >= 0 and images.max().max() <= 16, "pixels in the training data's range"

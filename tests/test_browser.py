@@ -7,6 +7,7 @@ test-artifacts/ for a person to look at. Skipped when /usr/bin/chromium is missi
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,6 +193,11 @@ def test_explore_a_pretrained_model(server, browser) -> None:  # noqa: ANN001
         pytest.skip("no pretrained model in pretrained/ yet: nothing to explore without training")
     url, _ = server
     page = open_page(browser, f"{url}/explore")  # a fresh session has no runs: a pretrained model is shown
+    table_models = [path.parent.name for path in pretrained if path.parent.name.endswith(("_penguins", "_weather"))]
+    if table_models:  # image and sequence models sort first by name: pick a table model for this test
+        page.locator("[data-testid=stSelectbox]").filter(has_text="Model").first.click()
+        page.get_by_role("option", name=table_models[0], exact=False).first.click()
+        wait_idle(page)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=30_000)
     screenshot(page, "explore")
     before = page.evaluate(PLOT_VALUES)
@@ -213,4 +219,59 @@ def test_explore_a_pretrained_model(server, browser) -> None:  # noqa: ANN001
     wait_idle(page)
     page.wait_for_timeout(500)
     screenshot(page, "explore_traversal")
+    page.context.close()
+
+
+PRETRAINED = Path(os.environ.get("LATENT_LAB_PRETRAINED") or ROOT / "pretrained")  # the server's folder too
+FIRST_IMAGE_SRC = "() => document.querySelector('[data-testid=stImage] img')?.getAttribute('src') || ''"
+
+
+def wait_for_new_picture(page, before: str, timeout: float = 20.0) -> str:  # noqa: ANN001
+    """Wait until the first image's src (a URL naming the PNG's content) differs from `before`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        src = page.evaluate(FIRST_IMAGE_SRC)
+        if src and src != before:
+            return src
+        page.wait_for_timeout(100)
+    raise AssertionError("the generated images did not change")
+
+
+def test_infogan_codes_redraw_the_digits(server, browser) -> None:  # noqa: ANN001
+    """The issue's scenario: the pretrained InfoGAN on MNIST, its digit code and a style slider."""
+    if not (PRETRAINED / "infogan_mnist" / "model.json").is_file():
+        pytest.skip(f"{PRETRAINED / 'infogan_mnist'} does not exist yet (made by scripts/make_pretrained.py)")
+    url, _ = server
+    page = open_page(browser, f"{url}/explore")
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Model").first.click()
+    page.get_by_role("option", name="infogan_mnist", exact=False).first.click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"infogan · makes \d+×\d+ images")).wait_for(timeout=30_000)
+    first = wait_for_new_picture(page, "")
+    screenshot(page, "explore_images")
+
+    digit_code = page.locator("[data-testid=stButtonGroup]").first
+    digit_code.locator("button", has_text=re.compile(r"^3$")).click()
+    after_digit = wait_for_new_picture(page, first)
+    wait_idle(page)
+    assert page.get_by_text("c1 = 3", exact=False).count() >= 1, "the caption says the digit code is held"
+
+    slider = page.get_by_role("slider").first  # c2, the first continuous code
+    slider.focus()
+    for _ in range(30):
+        slider.press("ArrowRight")
+    wait_for_new_picture(page, after_digit)
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "explore_images_moved")
+
+    page.get_by_role("tab", name="Traversal: one code at a time").click()
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    screenshot(page, "explore_images_traversal")
+
+    go_to(page, "4 · Generate")  # the chosen model follows the user
+    page.get_by_text("images", exact=False).first.wait_for()
+    wait_idle(page)
+    screenshot(page, "generate_images")
     page.context.close()

@@ -18,6 +18,7 @@ from gen_models.models import LatentCode
 
 RANDOM = "random for each row"
 SLIDER_STEPS = 100  # slider resolution over a code's range
+MAX_SEGMENTS = 12  # categorical codes with at most this many levels get one button per level
 
 
 def held_codes(model_key: str) -> dict[str, Any]:
@@ -36,6 +37,16 @@ def resting_value(code: LatentCode) -> Any:
     return (code.low + code.high) / 2 if code.prior == "uniform" else 0.0
 
 
+def uses_segments(code: LatentCode) -> bool:
+    """Few levels (InfoGAN's ten): a row of buttons, one click per level, beats a dropdown."""
+    return code.kind == "categorical" and len(code.levels) <= MAX_SEGMENTS
+
+
+def _widget_rest(code: LatentCode) -> Any:
+    """The widget's own value for "not held": no button pressed, or the "random" entry."""
+    return None if uses_segments(code) else resting_value(code)
+
+
 def slider_value(model_key: str, code: LatentCode) -> float:
     """A continuous code's current slider position (its resting value when not held)."""
     return float(held_codes(model_key).get(code.name, resting_value(code)))
@@ -44,7 +55,7 @@ def slider_value(model_key: str, code: LatentCode) -> float:
 def _on_change(model_key: str, code: LatentCode) -> None:
     value = st.session_state[widget_key(model_key, code)]
     held = held_codes(model_key)
-    if value == RANDOM:
+    if value is None or value == RANDOM:
         held.pop(code.name, None)
     else:
         held[code.name] = value
@@ -55,10 +66,19 @@ def code_widget(model_key: str, code: LatentCode) -> None:
     key = widget_key(model_key, code)
     held = held_codes(model_key)
     if key not in st.session_state:  # first time on screen (or back from another page)
-        st.session_state[key] = held.get(code.name, resting_value(code))
+        st.session_state[key] = held.get(code.name, _widget_rest(code))
     label = f"{code.name} · held" if code.name in held else code.name
     help_text = code.meaning[:1].upper() + code.meaning[1:] + "."
-    if code.kind == "categorical":
+    if uses_segments(code):
+        st.segmented_control(
+            label + ("" if code.name in held else " · random: pick a level to hold it"),
+            list(code.levels),
+            key=key,
+            on_change=_on_change,
+            args=(model_key, code),
+            help=help_text + " Click the chosen level again to make the code random again.",
+        )
+    elif code.kind == "categorical":
         st.selectbox(
             label, [RANDOM, *code.levels], key=key, on_change=_on_change, args=(model_key, code), help=help_text
         )
@@ -76,9 +96,14 @@ def code_widget(model_key: str, code: LatentCode) -> None:
 
 
 def code_grid(model_key: str, codes: Sequence[LatentCode], per_row: int = 4) -> None:
-    for start in range(0, len(codes), per_row):
+    """Level buttons first, each on its own line (ten buttons need the width), then sliders in rows."""
+    for code in codes:
+        if uses_segments(code):
+            code_widget(model_key, code)
+    others = [code for code in codes if not uses_segments(code)]
+    for start in range(0, len(others), per_row):
         columns = st.columns(per_row)
-        for column, code in zip(columns, codes[start : start + per_row], strict=False):
+        for column, code in zip(columns, others[start : start + per_row], strict=False):
             with column:
                 code_widget(model_key, code)
 
@@ -87,7 +112,7 @@ def release_all(model_key: str, codes: Sequence[LatentCode]) -> None:
     """Button callback: every code back to random, every widget back to its resting value."""
     held_codes(model_key).clear()
     for code in codes:
-        st.session_state[widget_key(model_key, code)] = resting_value(code)
+        st.session_state[widget_key(model_key, code)] = _widget_rest(code)
 
 
 def hold_values(model_key: str, codes: Sequence[LatentCode], values: dict[str, Any]) -> None:
@@ -102,10 +127,11 @@ def hold_values(model_key: str, codes: Sequence[LatentCode], values: dict[str, A
         st.session_state[widget_key(model_key, code)] = value
 
 
-def describe_held(held: dict[str, Any]) -> str:
+def describe_held(held: dict[str, Any], item: str = "row") -> str:
+    """One sentence saying which codes are held; `item` names what the model makes (row, image…)."""
     if not held:
-        return "No code is held: every row draws all its codes at random."
+        return f"No code is held: every {item} draws all its codes at random."
     parts = [
         f"{name} = {value:.2f}" if isinstance(value, float) else f"{name} = {value}" for name, value in held.items()
     ]
-    return "Held for every row: " + ", ".join(parts) + ". The other codes are drawn at random for each row."
+    return f"Held for every {item}: " + ", ".join(parts) + f". The other codes are drawn at random for each {item}."

@@ -8,20 +8,25 @@ time of its model.json, so a re-saved model is loaded afresh.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 import gen_models
 from gen_models.checkpoint import META_FILE
 from gen_models.data.datasets import list_datasets, load_dataset
+from gen_models.data.layouts import DataLayout
 from gen_models.models import GenerativeModel
 from ui import runs
 from ui.state import PROJECT_ROOT
 
-PRETRAINED_DIR = PROJECT_ROOT / "pretrained"
+# Ready-made models: pretrained/ in the project; LATENT_LAB_PRETRAINED points elsewhere (tests, benchmarks).
+PRETRAINED_DIR = Path(os.environ.get("LATENT_LAB_PRETRAINED") or PROJECT_ROOT / "pretrained")
 TABLE_KINDS = ("table", "toy2d")  # bundled sets that are plain tables of columns
 
 
@@ -63,12 +68,25 @@ def pretrained_sources() -> list[ModelSource]:
 
 
 def run_sources(session: str, runs_dir: Path) -> list[ModelSource]:
-    """The session's runs that left a model behind, newest first."""
-    return [
-        ModelSource(key=f"run:{info.run_id}", label=f"Your run · {info.title}", path=runs_dir / info.run_id, kind="run")
-        for info in runs.saved_runs(session, runs_dir)
-        if info.has_model and (runs_dir / info.run_id / META_FILE).is_file()
-    ]
+    """The session's runs that left a model behind, newest first, each followed by its saved
+    epoch snapshots (key "run:<run id>@epoch_0040"), so any checked epoch can be explored."""
+    sources = []
+    for info in runs.saved_runs(session, runs_dir):
+        if not (info.has_model and (runs_dir / info.run_id / META_FILE).is_file()):
+            continue
+        path = runs_dir / info.run_id
+        sources.append(ModelSource(key=f"run:{info.run_id}", label=f"Your run · {info.title}", path=path, kind="run"))
+        for snap in runs.run_snapshots(path):
+            quality = "" if snap["quality"] is None else f" (quality {snap['quality']:.2f})"
+            sources.append(
+                ModelSource(
+                    key=f"run:{info.run_id}@{snap['path'].name}",
+                    label=f"Your run · {info.title} · epoch {snap['epoch']}{quality}",
+                    path=snap["path"],
+                    kind="run",
+                )
+            )
+    return sources
 
 
 def pick_model(session: str, runs_dir: Path, widget_key: str) -> ModelSource | None:
@@ -112,7 +130,8 @@ def real_data(path: str, stamp: float) -> pd.DataFrame | None:
     """The real table a model was trained on, when it can be found; None otherwise.
 
     Own runs keep a copy of their training table. For pretrained models: the bundled data set
-    named in model.json's `extra.dataset`, else the bundled table whose columns match exactly.
+    (table, images or sequences) named in model.json's `extra.dataset`, else the bundled table
+    whose columns match exactly.
     """
     directory = Path(path)
     saved = runs.load_training_data(directory)
@@ -125,9 +144,7 @@ def real_data(path: str, stamp: float) -> pd.DataFrame | None:
     named = (meta.get("extra") or {}).get("dataset")
     columns = [column["name"] for column in meta.get("schema", {}).get("columns", [])]
     for info in list_datasets():
-        if info.kind not in TABLE_KINDS:
-            continue
-        if named == info.name:
+        if named == info.name:  # any kind: images and sequences are named by their recipes
             return load_dataset(info.name)
     for info in list_datasets():
         if info.kind in TABLE_KINDS and not named:
@@ -146,6 +163,32 @@ def model_card(source: ModelSource) -> str | None:
     return card.read_text(encoding="utf-8") if card.is_file() else None
 
 
+def card_summary(source: ModelSource) -> str | None:
+    """The model card's one-line summary: its first line after the title (what, trained on what)."""
+    card = model_card(source)
+    if card is None:
+        return None
+    lines = [line.strip() for line in card.splitlines() if line.strip() and not line.startswith("#")]
+    return lines[0] if lines else None
+
+
+def card_figures(source: ModelSource) -> dict[str, object]:
+    """The measured figures of a pretrained model (card.json), as {name: number or short text}.
+
+    Newer cards keep them under "figures"; older ones had the quality scores at the top level.
+    Lists (e.g. a figure per slider position) are left out: they do not fit on one line.
+    """
+    try:
+        card = json.loads((source.path / "card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    figures = card.get("figures") or {k: card[k] for k in ("quality", "column_shapes", "pair_trends") if k in card}
+    shown = {k: v for k, v in figures.items() if isinstance(v, int | float | str) and not isinstance(v, bool)}
+    if "training_seconds" in card:
+        shown["training time (s)"] = card["training_seconds"]
+    return shown
+
+
 def data_kind(model: GenerativeModel) -> str:
     """What a model generates: "table", "images" or "sequences"; pages branch on this to pick a view."""
     return model.layout.kind
@@ -155,3 +198,63 @@ def column_kinds(model: GenerativeModel) -> dict[str, str]:
     """Column -> kind for the columns the model generates (ignored ones left out)."""
     assert model.schema is not None
     return {spec.name: spec.kind for spec in model.schema.columns if spec.kind != "ignore"}
+
+
+def image_shape(model: GenerativeModel) -> tuple[int, int]:
+    """(height, width) of an image model's pictures."""
+    return tuple(model.encoder.shape)  # type: ignore[return-value]
+
+
+def real_images(model: GenerativeModel, frame: pd.DataFrame) -> np.ndarray:
+    """Real images in the model's pixel order as (n, H*W) in [-1, 1], the scale of `sample_encoded`."""
+    return model.encoder.transform(frame)
+
+
+def sequence_curves(encoder: Any, frame: pd.DataFrame) -> tuple[list, np.ndarray, list[str]]:
+    """Sequences in a frame of the training layout -> (step labels, (n, T, F) values, value names).
+
+    `encoder` is a fitted SequenceEncoder (`model.encoder`). Values stay in the original units
+    (the frame comes from `model.decode` or the real data); long frames are ordered by key then
+    index, as the encoder reads them.
+    """
+    layout = encoder.layout
+    if layout.wide:
+        values = frame[encoder.value_columns].to_numpy(dtype=float)[:, :, None]
+        return list(encoder.value_columns), values, ["value"]
+    ordered = frame.sort_values([layout.sequence_key, layout.sequence_index], kind="stable")
+    steps = len(encoder.index_values)
+    values = ordered[encoder.value_columns].to_numpy(dtype=float).reshape(-1, steps, len(encoder.value_columns))
+    return list(encoder.index_values), values, list(encoder.value_columns)
+
+
+def sequence_labels(layout: DataLayout, frame: pd.DataFrame) -> pd.Series | None:
+    """One label per sequence (in key order), or None when the layout has no label column."""
+    if layout.label is None or layout.label not in frame:
+        return None
+    if layout.wide:
+        return frame[layout.label].reset_index(drop=True)
+    ordered = frame.sort_values([layout.sequence_key, layout.sequence_index], kind="stable")
+    return ordered.groupby(layout.sequence_key, sort=False)[layout.label].first().reset_index(drop=True)
+
+
+def index_name(model: GenerativeModel) -> str:
+    """What the x axis of a sequence plot is: the index column, or "step" for wide data."""
+    return model.layout.sequence_index or "step"
+
+
+def sequences_wide(model: GenerativeModel, frame: pd.DataFrame) -> pd.DataFrame:
+    """Long sequences -> one row per sequence: the key, one column per (value, step), the label.
+
+    Columns are named `<value>_<step>` (e.g. value_0 … value_29), steps in order.
+    """
+    layout = model.layout
+    steps, values, names = sequence_curves(model.encoder, frame)
+    n = len(values)
+    ordered = frame.sort_values([layout.sequence_key, layout.sequence_index], kind="stable")
+    wide = pd.DataFrame({layout.sequence_key: ordered[layout.sequence_key].unique()[:n]})
+    columns = {f"{name}_{step}": values[:, t, f] for f, name in enumerate(names) for t, step in enumerate(steps)}
+    wide = pd.concat([wide, pd.DataFrame(columns)], axis=1)
+    labels = sequence_labels(layout, frame)
+    if labels is not None:
+        wide[layout.label] = labels.to_numpy()
+    return wide

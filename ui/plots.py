@@ -1,16 +1,23 @@
-"""Plotly figures for the pages, built with `plotly.graph_objects` (fast enough to redraw per slider move).
+"""Figures for the pages: Plotly charts (`plotly.graph_objects`) and image grids as one PNG.
 
 Histograms are computed here with NumPy and drawn as bars: the browser gets 30 numbers per
 column instead of every row, and real and generated data share the same bins.
+
+Image grids are tiled into one array and encoded once as a PNG (`image_grid_png`): 64 MNIST
+digits are ~30 kB to send and one <img> to draw, where a Plotly heatmap of the same pixels is a
+~400 kB spec the browser must lay out (see bench/bench_app.py for the measured difference).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from PIL import Image, ImageDraw, ImageFont
+from plotly.subplots import make_subplots
 
 REAL_COLOUR = "#9aa4b2"
 GENERATED_COLOUR = "#6d28d9"
@@ -227,3 +234,169 @@ def latent_map_figure(
     fig.update_xaxes(title_text=x_name, zeroline=True, zerolinecolor="#d0d5dd")
     fig.update_yaxes(title_text=y_name, zeroline=True, zerolinecolor="#d0d5dd")
     return _style(fig, "Real rows in the latent space", height=420)
+
+
+# ----- images ----------------------------------------------------------------------------------
+IMAGE_CELL = 56  # pixels a small image is scaled up to (nearest neighbour: crisp, not blurred)
+GAP = 2  # pixels between images
+GAP_SHADE = 215  # light grey lines between the white cells
+LABEL_HEIGHT = 22  # header band for column labels
+
+
+def image_cells(encoded: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(n, H*W) model outputs in [-1, 1] -> (n, H, W) uint8 greys, ink dark on white.
+
+    Every bundled image set stores ink as the high value, so high values are drawn dark.
+    """
+    ink = (np.clip(np.asarray(encoded, dtype=np.float32), -1, 1) + 1) / 2
+    return (255 * (1 - ink)).reshape(len(ink), *shape).round().astype(np.uint8)
+
+
+def pixels_to_encoded(pixels: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Pixel values in their original range [low, high] -> [-1, 1], the scale `image_cells` takes."""
+    return 2 * (np.asarray(pixels, dtype=np.float32) - low) / max(high - low, 1e-9) - 1
+
+
+def tile(cells: np.ndarray, columns: int, scale: int) -> np.ndarray:
+    """(n, H, W) uint8 -> one (rows*(H*scale+GAP)-GAP, ...) uint8 array: the images in a grid."""
+    n, height, width = cells.shape
+    rows = -(-n // columns)
+    big = cells.repeat(scale, axis=1).repeat(scale, axis=2)  # nearest-neighbour upscaling
+    cell_h, cell_w = height * scale, width * scale
+    out = np.full((rows * (cell_h + GAP) - GAP, columns * (cell_w + GAP) - GAP), GAP_SHADE, dtype=np.uint8)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        out[r * (cell_h + GAP) : r * (cell_h + GAP) + cell_h, c * (cell_w + GAP) : c * (cell_w + GAP) + cell_w] = big[i]
+    return out
+
+
+def image_grid_png(
+    encoded: np.ndarray,
+    shape: tuple[int, int],
+    columns: int = 8,
+    column_labels: Sequence[str] | None = None,
+    cell: int = IMAGE_CELL,
+) -> bytes:
+    """(n, H*W) images in [-1, 1] -> PNG bytes of one grid, `columns` images per row.
+
+    column_labels: a header above each column (e.g. the code value of a traversal).
+    """
+    scale = max(1, round(cell / max(shape)))
+    grid = tile(image_cells(encoded, shape), columns, scale)
+    picture = Image.fromarray(grid, mode="L")
+    if column_labels is not None:
+        picture = _with_header(picture, column_labels, shape[1] * scale)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=False, compress_level=1)  # level 1: fast, still small
+    return buffer.getvalue()
+
+
+def png_width(png: bytes) -> int:
+    """A PNG's width in pixels, read from its header. Pass it to `st.image(width=...)`: with the
+    default width a long caption widens the element and the picture is stretched (blurred)."""
+    return int.from_bytes(png[16:20], "big")
+
+
+def _with_header(picture: Image.Image, labels: Sequence[str], cell_width: int) -> Image.Image:
+    """The picture with a white band on top holding one centred label per column."""
+    framed = Image.new("L", (picture.width, picture.height + LABEL_HEIGHT), 255)
+    framed.paste(picture, (0, LABEL_HEIGHT))
+    draw = ImageDraw.Draw(framed)
+    font = _font()
+    for i, label in enumerate(labels):
+        centre = i * (cell_width + GAP) + cell_width / 2
+        draw.text((centre, LABEL_HEIGHT / 2), str(label), fill=60, font=font, anchor="mm")
+    return framed
+
+
+_FONT: ImageFont.FreeTypeFont | ImageFont.ImageFont | None = None
+
+
+def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    global _FONT  # loaded once: building the default font takes a few milliseconds
+    if _FONT is None:
+        _FONT = ImageFont.load_default(size=13)
+    return _FONT
+
+
+# ----- sequences -------------------------------------------------------------------------------
+def _lines(x: Sequence[object], curves: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """Many curves (n, T) as ONE trace: the curves joined with gaps (None). One trace draws far
+    faster in the browser than n traces."""
+    n, steps = curves.shape
+    xs = (list(x) + [None]) * n
+    ys = np.column_stack([curves, np.full(n, np.nan)]).reshape(-1)
+    return xs, ys
+
+
+def sequences_figure(
+    x: Sequence[object],
+    generated: np.ndarray,
+    real: np.ndarray | None,
+    value_name: str,
+    index_name: str,
+    title: str | None = None,
+    height: int = 320,
+) -> go.Figure:
+    """Generated curves (n, T) in purple over a few real ones (m, T) in grey."""
+    fig = go.Figure()
+    if real is not None and len(real):
+        xs, ys = _lines(x, real)
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines", name="real", line={"color": REAL_COLOUR, "width": 1}, opacity=0.8)
+        )
+    xs, ys = _lines(x, generated)
+    fig.add_trace(
+        go.Scatter(x=xs, y=ys, mode="lines", name="generated", line={"color": GENERATED_COLOUR, "width": 1.3})
+    )
+    fig.update_xaxes(title_text=index_name)
+    fig.update_yaxes(title_text=value_name)
+    return _style(fig, title, height=height)
+
+
+def _ramp(fraction: float) -> str:
+    """A colour from light orange (0) to dark purple (1): the order of a code's values at a glance."""
+    start, end = np.array([251, 146, 60]), np.array([76, 29, 149])
+    r, g, b = (start + (end - start) * fraction).round().astype(int)
+    return f"rgb({r},{g},{b})"
+
+
+def sequence_traversal_figure(
+    x: Sequence[object],
+    code: str,
+    steps: Sequence[object],
+    curves: np.ndarray,
+    value_name: str,
+    index_name: str,
+) -> go.Figure:
+    """Small multiples: one panel per random draw of the other codes; in each, one curve per value
+    of `code` (curves: (n_draws, n_steps, T)), coloured from light (first value) to dark (last)."""
+    draws = curves.shape[0]
+    fig = make_subplots(rows=1, cols=draws, shared_yaxes=True, horizontal_spacing=0.02,
+                        subplot_titles=[f"draw {i + 1}" for i in range(draws)])  # fmt: skip
+    labels = [f"{s:.2f}" if isinstance(s, float) else str(s) for s in steps]
+    for d in range(draws):
+        for j, label in enumerate(labels):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(x),
+                    y=curves[d, j],
+                    mode="lines",
+                    name=f"{code} = {label}",
+                    legendgroup=label,
+                    showlegend=d == 0,
+                    line={"color": _ramp(j / max(1, len(labels) - 1)), "width": 1.6},
+                ),
+                row=1,
+                col=d + 1,
+            )
+    fig.update_xaxes(title_text=index_name, showgrid=False)
+    fig.update_yaxes(title_text=value_name, row=1, col=1)
+    fig.update_yaxes(gridcolor="#eef0f3")
+    fig.update_layout(
+        height=340,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="white",
+        legend={"orientation": "v", "x": 1.01, "y": 1.0},
+    )
+    return fig

@@ -32,8 +32,10 @@ import pandas as pd
 
 import gen_models
 from gen_models.data import TableSchema
+from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel
+from gen_models.monitor import QualityMonitor, list_snapshots, load_records
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ DATA_FILE_CSV = "data.csv"  # fallback when a table cannot be written as Parquet
 LIVE_SAMPLE_ROWS = 500
 LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs
 MAX_RUNS_IN_MEMORY = 4  # finished runs kept in memory per session; older ones stay on disk only
+QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.monitor)
+SNAPSHOTS_DIR = "snapshots"  # one full model directory per checked epoch: snapshots/epoch_0040/
 
 
 @dataclass
@@ -61,6 +65,9 @@ class RunInfo:
     epochs_completed: int = 0
     seconds: float = 0.0
     n_rows: int = 0
+    keep_best: bool = True  # after training, put back the weights of the best-scoring epoch
+    best_epoch: int | None = None  # the epoch with the highest quality score, once known
+    best_quality: float | None = None
 
     @property
     def title(self) -> str:
@@ -98,6 +105,8 @@ def save_training_data(directory: Path, frame: pd.DataFrame) -> None:
 
 
 def load_training_data(directory: Path) -> pd.DataFrame | None:
+    if directory.parent.name == SNAPSHOTS_DIR:  # an epoch snapshot: the table is in its run's folder
+        directory = directory.parent.parent
     if (directory / DATA_FILE).is_file():
         return pd.read_parquet(directory / DATA_FILE)
     if (directory / DATA_FILE_CSV).is_file():
@@ -115,6 +124,8 @@ class RunSnapshot:
     samples: pd.DataFrame | None
     samples_epoch: int
     running: bool
+    quality: list[dict[str, Any]] = field(default_factory=list)  # {"epoch", "quality", ...} per check
+    quality_note: str | None = None  # why quality is not measured (images, sequences), if it is not
 
 
 @dataclass
@@ -133,6 +144,8 @@ class TrainingRun:
     _samples: pd.DataFrame | None = None
     _samples_epoch: int = 0
     _thread: threading.Thread | None = None
+    monitor: QualityMonitor | None = None
+    layout: DataLayout | None = None  # images or sequences; None: a table
 
     @property
     def run_id(self) -> str:
@@ -146,6 +159,10 @@ class TrainingRun:
         self.directory.mkdir(parents=True, exist_ok=True)
         save_training_data(self.directory, self.frame)
         write_info(self.directory, self.info)
+        # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
+        self.monitor = QualityMonitor(
+            self.model, self.frame, keep_best=self.info.keep_best, snapshot_dir=self.directory / SNAPSHOTS_DIR
+        )
         # A daemon thread: it cannot keep the server from exiting, and it ends by itself after
         # its epochs even if nobody ever looks at it again.
         self._thread = threading.Thread(target=self._work, name=f"train-{self.run_id}", daemon=True)
@@ -168,6 +185,8 @@ class TrainingRun:
                 samples=self._samples,
                 samples_epoch=self._samples_epoch,
                 running=self.running,
+                quality=self.monitor.records() if self.monitor else [],
+                quality_note=self.monitor.reason if self.monitor else None,
             )
 
     # ----- the training thread ---------------------------------------------------------------
@@ -193,19 +212,44 @@ class TrainingRun:
         with self._lock:
             self._samples, self._samples_epoch = samples, epoch
 
+    def _epoch_end(self, metrics: dict[str, Any]) -> None:
+        """on_epoch: the quality check (every few epochs), then the live samples."""
+        if self.monitor is not None:
+            try:
+                self.monitor(metrics)
+            except Exception:  # a failed check must not end the training itself
+                log.exception("Quality check failed in run %s", self.run_id)
+        self._on_epoch(metrics)
+
+    def _keep_best_weights(self) -> str:
+        """After fit: record the best epoch, put its weights back if asked; a sentence for the message."""
+        if self.monitor is None:
+            return ""
+        self.monitor.save_records(self.directory / QUALITY_FILE)
+        best = self.monitor.best()
+        if best is None:
+            return ""
+        with self._lock:
+            self.info = dataclasses.replace(self.info, best_epoch=best["epoch"], best_quality=round(best["quality"], 4))
+        if self.info.keep_best and self.monitor.restore_best(self.model) is not None:
+            return f" Kept the best epoch, {best['epoch']} (quality {best['quality']:.2f})."
+        return ""
+
     def _work(self) -> None:
         info = self.info
         try:
             result = self.model.fit(
                 self.frame,
                 condition=info.condition,
+                layout=self.layout,
                 schema=self.schema,
                 on_step=self._on_step,
-                on_epoch=self._on_epoch,
+                on_epoch=self._epoch_end,
                 stop_event=self._stop,
             )
-            self.model.save(self.directory)
             status, message = result.status, result.message
+            message += self._keep_best_weights()
+            self.model.save(self.directory)
             epochs_completed, seconds = result.epochs_completed, result.seconds
         except USER_ERRORS as error:
             status, message, epochs_completed, seconds = "failed", str(error), 0, 0.0
@@ -216,7 +260,7 @@ class TrainingRun:
             epochs_completed, seconds = 0, 0.0
         with self._lock:
             self.info = dataclasses.replace(
-                info, status=status, message=message, epochs_completed=epochs_completed, seconds=round(seconds, 1)
+                self.info, status=status, message=message, epochs_completed=epochs_completed, seconds=round(seconds, 1)
             )
             write_info(self.directory, self.info)
 
@@ -245,8 +289,14 @@ def start_run(
     condition: str | None,
     data_label: str,
     dataset: str | None,
+    keep_best: bool = True,
+    layout: DataLayout | None = None,
 ) -> TrainingRun:
-    """Create, register and start a run; returns at once while the thread trains."""
+    """Create, register and start a run; returns at once while the thread trains.
+
+    keep_best: end with the weights of the epoch whose rows scored best, not the last epoch's.
+    layout: what one item of `frame` is (images, sequences); None for a table.
+    """
     run_id = new_run_id(model.name)
     info = RunInfo(
         run_id=run_id,
@@ -257,8 +307,9 @@ def start_run(
         settings=dataclasses.asdict(model.config),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         n_rows=len(frame),
+        keep_best=keep_best,
     )
-    run = TrainingRun(directory=runs_dir / run_id, info=info, model=model, frame=frame, schema=schema)
+    run = TrainingRun(directory=runs_dir / run_id, info=info, model=model, frame=frame, schema=schema, layout=layout)
     with _REGISTRY_LOCK:
         runs = _REGISTRY.setdefault(session, {})
         runs[run_id] = run
@@ -324,3 +375,13 @@ def zip_run(directory: Path) -> bytes:
 def load_saved_model(directory: Path) -> GenerativeModel:
     """Load a run's model (raises CheckpointError when it is missing or damaged)."""
     return gen_models.load(directory)
+
+
+def quality_records(directory: Path) -> list[dict[str, Any]]:
+    """The quality checks a finished run saved (empty for runs without them)."""
+    return load_records(directory / QUALITY_FILE)["records"]
+
+
+def run_snapshots(directory: Path) -> list[dict[str, Any]]:
+    """A run's saved epoch snapshots, in epoch order: [{"epoch", "quality", "path"}]."""
+    return list_snapshots(directory / SNAPSHOTS_DIR)

@@ -20,6 +20,7 @@ import streamlit as st
 import gen_models
 from gen_models.data import DataError, TableSchema, validate_table
 from gen_models.data.datasets import dataset_info
+from gen_models.data.layouts import DataLayout
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SESSION_PARAM = "session"
@@ -67,6 +68,7 @@ class DataChoice:
     inferred: TableSchema  # Latent Lab's guesses, before the user's changes
     overrides: dict[str, str] = field(default_factory=dict)  # column -> kind chosen by the user
     schema: TableSchema | None = None  # guesses + changes; None while they make the table unusable
+    layout: DataLayout = field(default_factory=DataLayout)  # what one item is: a row, an image, a sequence
 
     @property
     def dataset_name(self) -> str | None:
@@ -100,7 +102,7 @@ def save_data_choice(data: DataChoice) -> None:
             data.frame.to_parquet(directory / DATA_UPLOAD_FILE, index=False)
         except (ValueError, TypeError, ImportError):  # a column Parquet cannot store: not kept over a reload
             (directory / DATA_UPLOAD_FILE).unlink(missing_ok=True)
-    choice = {"label": data.label, "source": data.source, "overrides": data.overrides}
+    choice = {"label": data.label, "source": data.source, "overrides": data.overrides, "layout": data.layout.to_dict()}
     (directory / DATA_CHOICE_FILE).write_text(json.dumps(choice), encoding="utf-8")
 
 
@@ -124,7 +126,12 @@ def _restore_data_choice() -> DataChoice | None:
     except (OSError, ValueError, KeyError, DataError):
         return None  # nothing saved, or saved by an older version: start afresh
     data = DataChoice(
-        label=choice["label"], source=source, frame=frame, inferred=inferred, overrides=dict(choice["overrides"])
+        label=choice["label"],
+        source=source,
+        frame=frame,
+        inferred=inferred,
+        overrides=dict(choice["overrides"]),
+        layout=DataLayout.from_dict(choice.get("layout") or {}),
     )
     try:
         data.schema = infer_schema_safely(frame, data.overrides)
@@ -142,7 +149,9 @@ def choose_bundled(name: str) -> DataChoice:
     info = dataset_info(name)
     frame = gen_models.load_dataset(name)
     inferred = infer_schema_safely(frame)
-    data = DataChoice(label=f"{info.title} (bundled)", source=f"bundled:{name}", frame=frame, inferred=inferred)
+    data = DataChoice(
+        label=f"{info.title} (bundled)", source=f"bundled:{name}", frame=frame, inferred=inferred, layout=info.layout
+    )
     data.schema = inferred
     set_data(data)
     return data
