@@ -1,0 +1,293 @@
+"""InfoGAN (Chen et al., 2016): a GAN whose chosen codes are made to mean something, without labels.
+
+The generator's input is noise plus *codes*: one categorical code c1 (`n_levels` levels, uniform)
+and `n_continuous` continuous codes c2, c3, ... (uniform on [-1, 1]). An inference head Q, which
+shares the discriminator's body, tries to read the codes back from a generated item: logits for
+c1, a Gaussian mean (optionally a log-std too) for each continuous code. Adding Q's error (a
+lower bound on the mutual information between codes and item) to the losses of G and of D+Q
+pushes G to let each code control something Q can see. On digits, c1 tends to become the digit
+class and the continuous codes style factors such as width and slant: found, not taught.
+
+Networks (`self.networks`):
+- "generator": [c1 one-hot, continuous codes, noise] (n, latent_width) -> raw item (n, data_dim);
+- "discriminator": item -> features (n, feature_dim), the body D and Q share;
+- "real_head": features -> one logit, "real" vs "generated";
+- "q_head": features -> c1 logits (n, n_levels) + continuous means (n, n_continuous)
+  [+ log-stds (n, n_continuous) with `learn_std`].
+Images whose height and width are multiples of 4 get small DCGAN-style conv nets (the paper's
+MNIST nets, widths configurable); tables and other images get MLPs ending in the span head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gen_models.errors import ModelError
+from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
+from gen_models.nets import SpanHead, mlp
+from gen_models.training import TrainConfig
+
+CODE_PRIOR = 1.0  # continuous codes are drawn uniformly from [-CODE_PRIOR, CODE_PRIOR] ...
+CODE_SLIDER = 2.0  # ... and their sliders go to ±2, so users can extrapolate as the paper does
+
+
+@dataclass
+class InfoGANConfig(TrainConfig):
+    batch_size: int = 100  # the paper's batch size for MNIST
+    auto_steps: int = 2000  # enough for the codes to settle on tables; digits need more (see the recipe)
+    noise_dim: int = 62  # plain noise dimensions (the paper's 62 for MNIST)
+    n_levels: int = 10  # levels of the categorical code c1 (10: one per digit, if it finds them)
+    n_continuous: int = 2  # continuous codes c2, c3, ...
+    info_weight: float = 1.0  # weight of the categorical mutual-information term (the paper's lambda)
+    continuous_weight: float = 0.1  # weight of the continuous terms: smaller, or they drown c1 out
+    learn_std: bool = False  # Q also predicts a log-std per continuous code (else a fixed std of 1)
+    generator_hidden: tuple[int, ...] = (256, 256)  # MLP nets (tables, odd-sized images)
+    discriminator_hidden: tuple[int, ...] = (256, 256)
+    conv_channels: int = 64  # conv nets: D's first conv layer width (doubled in the second; G mirrors it)
+    fc_width: int = 1024  # conv nets: the fully connected layer in G and D (the paper's 1024)
+    q_hidden: int = 128  # Q's own hidden layer on top of the shared features
+    lr_generator: float = 1e-3  # the paper's rates: G (and the info term) learn faster than D
+    lr_discriminator: float = 2e-4
+    dropout: float = 0.0  # MLP discriminator dropout (0: Q needs the features undisturbed)
+    tau: float = 0.2  # Gumbel-softmax temperature for categorical table columns
+
+
+class _Reshape(nn.Module):
+    def __init__(self, *shape: int):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+
+def conv_generator(in_dim: int, height: int, width: int, channels: int, fc_width: int) -> nn.Sequential:
+    """(n, in_dim) -> (n, height * width) in [-1, 1]; height and width multiples of 4.
+
+    fc -> fc -> (2*channels, H/4, W/4) -> transposed conv to (channels, H/2, W/2) -> to (1, H, W),
+    with batch norm and ReLU in between (the InfoGAN paper's MNIST generator at channels=64).
+    """
+    h4, w4 = height // 4, width // 4
+    return nn.Sequential(
+        nn.Linear(in_dim, fc_width),
+        nn.BatchNorm1d(fc_width),
+        nn.ReLU(),
+        nn.Linear(fc_width, 2 * channels * h4 * w4),
+        nn.BatchNorm1d(2 * channels * h4 * w4),
+        nn.ReLU(),
+        _Reshape(2 * channels, h4, w4),
+        nn.ConvTranspose2d(2 * channels, channels, kernel_size=4, stride=2, padding=1),
+        nn.BatchNorm2d(channels),
+        nn.ReLU(),
+        nn.ConvTranspose2d(channels, 1, kernel_size=4, stride=2, padding=1),
+        nn.Tanh(),
+        nn.Flatten(),
+    )
+
+
+def conv_discriminator(height: int, width: int, channels: int, fc_width: int) -> nn.Sequential:
+    """(n, height * width) -> (n, fc_width) features; two stride-2 convs with LeakyReLU, then fc."""
+    h4, w4 = height // 4, width // 4
+    return nn.Sequential(
+        _Reshape(1, height, width),
+        nn.Conv2d(1, channels, kernel_size=4, stride=2, padding=1),
+        nn.LeakyReLU(0.1),
+        nn.Conv2d(channels, 2 * channels, kernel_size=4, stride=2, padding=1),
+        nn.BatchNorm2d(2 * channels),
+        nn.LeakyReLU(0.1),
+        nn.Flatten(),
+        nn.Linear(2 * channels * h4 * w4, fc_width),
+        nn.BatchNorm1d(fc_width),
+        nn.LeakyReLU(0.1),
+    )
+
+
+class InfoGAN(GenerativeModel):
+    name = "infogan"
+    description = "InfoGAN: a GAN whose categorical and continuous codes learn to control clear features, unsupervised."
+    Config = InfoGANConfig
+    config: InfoGANConfig
+    data_kinds = ("table", "images")
+
+    # ----- networks ------------------------------------------------------------------------
+    @property
+    def code_width(self) -> int:
+        """Width of the codes at the front of the latent vector: c1 one-hot + continuous codes."""
+        return self.config.n_levels + self.config.n_continuous
+
+    @property
+    def uses_conv(self) -> bool:
+        if self.layout.kind != "images":
+            return False
+        height, width = self.encoder.shape
+        return height % 4 == 0 and width % 4 == 0
+
+    def build(self, data_dim: int, cond_dim: int) -> None:
+        cfg = self.config
+        assert self.encoder is not None
+        if cfg.n_levels < 2 or cfg.n_continuous < 0 or cfg.noise_dim < 0:
+            raise ModelError("InfoGAN needs n_levels >= 2, n_continuous >= 0 and noise_dim >= 0.")
+        in_dim = self.code_width + cfg.noise_dim
+        if self.uses_conv:
+            height, width = self.encoder.shape
+            generator = conv_generator(in_dim, height, width, cfg.conv_channels, cfg.fc_width)
+            body = conv_discriminator(height, width, cfg.conv_channels, cfg.fc_width)
+            feature_dim = cfg.fc_width
+        else:
+            generator = mlp(in_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True)
+            # The body's last hidden layer is the shared feature layer: an MLP minus its output layer.
+            body = mlp(data_dim, cfg.discriminator_hidden[:-1], cfg.discriminator_hidden[-1], dropout=cfg.dropout)
+            body.append(nn.LeakyReLU(0.2))
+            feature_dim = cfg.discriminator_hidden[-1]
+        q_out = cfg.n_levels + cfg.n_continuous * (2 if cfg.learn_std else 1)
+        self.networks = {
+            "generator": generator,  # first: the NaN guard test breaks the first network's weights
+            "discriminator": body,
+            "real_head": nn.Linear(feature_dim, 1),
+            "q_head": nn.Sequential(
+                nn.Linear(feature_dim, cfg.q_hidden),
+                nn.BatchNorm1d(cfg.q_hidden),
+                nn.LeakyReLU(0.1),
+                nn.Linear(cfg.q_hidden, q_out),
+            ),
+        }
+        self.head = SpanHead(self.encoder.spans, tau=cfg.tau)
+        betas = (0.5, 0.999)
+        self.opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_generator, betas=betas)
+        # D's side of the game: body, real/fake head and Q together (Q's loss also shapes the body).
+        d_params = [p for name in ("discriminator", "real_head", "q_head") for p in self.networks[name].parameters()]
+        self.opt_d = torch.optim.Adam(d_params, lr=cfg.lr_discriminator, betas=betas)
+
+    # ----- latent codes ----------------------------------------------------------------------
+    def latent_codes(self) -> list[LatentCode]:
+        cfg = self.config
+        codes = [
+            LatentCode(
+                name="c1",
+                kind="categorical",
+                meaning=(
+                    f"categorical code with {cfg.n_levels} levels: meant to capture a discrete kind of item "
+                    "(on digits, which digit); training looks for it without labels, so levels are numbered "
+                    "arbitrarily. The model card reports how well the levels match real classes."
+                ),
+                levels=tuple(range(cfg.n_levels)),
+                prior="categorical",
+            )
+        ]
+        for i in range(cfg.n_continuous):
+            codes.append(
+                LatentCode(
+                    name=f"c{i + 2}",
+                    kind="continuous",
+                    meaning=(
+                        f"continuous code {i + 1}: meant to capture one smooth style factor (on digits, e.g. "
+                        f"width or slant), found without labels; trained on [-{CODE_PRIOR:g}, {CODE_PRIOR:g}], "
+                        "beyond that the slider extrapolates. The model card reports what it measurably changes."
+                    ),
+                    low=-CODE_SLIDER,
+                    high=CODE_SLIDER,
+                    prior="uniform",
+                )
+            )
+        return codes + noise_codes(cfg.noise_dim)
+
+    def draw_latent(self, n: int, codes: dict | None, generator: torch.Generator) -> torch.Tensor:
+        """As the base class, but unfixed continuous codes come from the training prior [-1, 1].
+
+        The base class draws a uniform code on its slider range [-2, 2]; halving those draws
+        gives the prior the generator was trained on, while fixed values pass through as given.
+        """
+        z = super().draw_latent(n, codes, generator)
+        fixed = set(codes or {})
+        for i in range(self.config.n_continuous):
+            if f"c{i + 2}" not in fixed:
+                column = self.config.n_levels + i
+                z[:, column] = z[:, column] * (CODE_PRIOR / CODE_SLIDER)
+        return z
+
+    def sample_codes(self, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Training draws: c1 level indices (n,), continuous codes (n, n_continuous), latent (n, width)."""
+        cfg = self.config
+        levels = torch.randint(cfg.n_levels, (n,), device=device)
+        continuous = (torch.rand(n, cfg.n_continuous, device=device) * 2 - 1) * CODE_PRIOR
+        noise = torch.randn(n, cfg.noise_dim, device=device)
+        z = torch.cat([nn.functional.one_hot(levels, cfg.n_levels).float(), continuous, noise], dim=1)
+        return levels, continuous, z
+
+    # ----- forward passes --------------------------------------------------------------------
+    def generate(
+        self, z: torch.Tensor, c: torch.Tensor | None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """z: (n, n_levels + n_continuous + noise_dim) -> encoded items (n, data_dim)."""
+        raw = self.networks["generator"](z)
+        if self.uses_conv:
+            return raw  # already tanh: an image is one tanh span
+        return self.head(raw, mode="gumbel", generator=generator)
+
+    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Q's reading of encoded items x (n, data_dim).
+
+        Returns c1 logits (n, n_levels), continuous means (n, n_continuous) and, with `learn_std`,
+        their log-stds (n, n_continuous) (else None).
+        """
+        cfg = self.config
+        out = self.networks["q_head"](self.networks["discriminator"](x))
+        logits = out[:, : cfg.n_levels]
+        means = out[:, cfg.n_levels : cfg.n_levels + cfg.n_continuous]
+        log_std = out[:, cfg.n_levels + cfg.n_continuous :].clamp(-5.0, 2.0) if cfg.learn_std else None
+        return logits, means, log_std
+
+    def info_losses(
+        self, fake: torch.Tensor, levels: torch.Tensor, continuous: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Q's negative log-likelihoods of the codes that made `fake`: (categorical, continuous), scalars.
+
+        Minimising them maximises InfoGAN's lower bound on the mutual information between codes
+        and items. Cross-entropy takes the raw logits (not a softmax: PyTorch-GAN's mistake).
+        """
+        logits, means, log_std = self.infer_codes(fake)
+        categorical = nn.functional.cross_entropy(logits, levels)
+        if self.config.n_continuous == 0:
+            return categorical, categorical.new_zeros(())
+        if log_std is None:  # fixed unit std: the Gaussian NLL is half the squared error, plus a constant
+            continuous_nll = 0.5 * (continuous - means) ** 2
+        else:
+            continuous_nll = log_std + 0.5 * ((continuous - means) / log_std.exp()) ** 2
+        return categorical, continuous_nll.sum(dim=1).mean()
+
+    def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        cfg = self.config
+        n = x.shape[0]
+        bce = nn.functional.binary_cross_entropy_with_logits
+        ones, zeros = torch.ones(n, 1, device=x.device), torch.zeros(n, 1, device=x.device)
+        body, real_head = self.networks["discriminator"], self.networks["real_head"]
+
+        levels, continuous, z = self.sample_codes(n, x.device)
+        fake = self.generate(z, None)
+
+        # D + Q: tell real from generated, and read the codes back from generated items.
+        cat_loss, cont_loss = self.info_losses(fake.detach(), levels, continuous)
+        info = cfg.info_weight * cat_loss + cfg.continuous_weight * cont_loss
+        d_adv = bce(real_head(body(x)), ones) + bce(real_head(body(fake.detach())), zeros)
+        self.opt_d.zero_grad(set_to_none=True)
+        (d_adv + info).backward()
+        self.opt_d.step()
+
+        # G: fool D (non-saturating loss) while keeping its codes readable by Q.
+        g_cat, g_cont = self.info_losses(fake, levels, continuous)
+        g_adv = bce(real_head(body(fake)), ones)
+        self.opt_g.zero_grad(set_to_none=True)
+        (g_adv + cfg.info_weight * g_cat + cfg.continuous_weight * g_cont).backward()
+        self.opt_g.step()
+
+        losses = {
+            "discriminator_loss": d_adv.item(),
+            "generator_loss": g_adv.item(),
+            "categorical_info_loss": g_cat.item(),
+        }
+        if cfg.n_continuous:
+            losses["continuous_info_loss"] = g_cont.item()
+        return losses
