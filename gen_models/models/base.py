@@ -56,6 +56,9 @@ class LatentCode:
     prior: str = "normal"  # "normal" | "uniform" | "categorical"
     std: float = 1.0
     role: str = "code"
+    # A uniform prior's range when it is narrower than the slider's (InfoGAN trains on [-1, 1]
+    # but offers [-2, 2] to extrapolate); None = [low, high].
+    prior_range: tuple[float, float] | None = None
 
     @property
     def width(self) -> int:
@@ -69,6 +72,8 @@ class LatentCode:
             info.update(low=self.low, high=self.high, prior=self.prior)
             if self.prior == "normal":
                 info["std"] = self.std
+            if self.prior_range is not None:
+                info["prior_range"] = list(self.prior_range)
         info.update(meaning=self.meaning, role=self.role)
         return info
 
@@ -262,7 +267,8 @@ class GenerativeModel:
             elif code.name in codes:
                 blocks.append(torch.full((n, 1), _code_number(code, codes[code.name])))
             elif code.prior == "uniform":
-                blocks.append(code.low + (code.high - code.low) * torch.rand(n, 1, generator=generator))
+                low, high = code.prior_range or (code.low, code.high)
+                blocks.append(low + (high - low) * torch.rand(n, 1, generator=generator))
             else:
                 blocks.append(code.std * torch.randn(n, 1, generator=generator))
         return torch.cat(blocks, dim=1)

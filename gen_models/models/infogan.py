@@ -190,23 +190,10 @@ class InfoGAN(GenerativeModel):
                     low=-CODE_SLIDER,
                     high=CODE_SLIDER,
                     prior="uniform",
+                    prior_range=(-CODE_PRIOR, CODE_PRIOR),
                 )
             )
         return codes + noise_codes(cfg.noise_dim)
-
-    def draw_latent(self, n: int, codes: dict | None, generator: torch.Generator) -> torch.Tensor:
-        """As the base class, but unfixed continuous codes come from the training prior [-1, 1].
-
-        The base class draws a uniform code on its slider range [-2, 2]; halving those draws
-        gives the prior the generator was trained on, while fixed values pass through as given.
-        """
-        z = super().draw_latent(n, codes, generator)
-        fixed = set(codes or {})
-        for i in range(self.config.n_continuous):
-            if f"c{i + 2}" not in fixed:
-                column = self.config.n_levels + i
-                z[:, column] = z[:, column] * (CODE_PRIOR / CODE_SLIDER)
-        return z
 
     def sample_codes(self, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Training draws: c1 level indices (n,), continuous codes (n, n_continuous), latent (n, width)."""
