@@ -29,14 +29,12 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import spearmanr
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen_models  # noqa: E402
 from gen_models.data.datasets import dataset_info, is_available  # noqa: E402
+from gen_models.sequence_metrics import discriminative_score, train_synthetic_test_real  # noqa: E402
 
 SWEEP = np.linspace(-2.0, 2.0, 9)
 
@@ -50,17 +48,6 @@ def sequence_values(model, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     values = ordered[column].to_numpy(dtype=np.float64).reshape(-1, steps)
     labels = ordered[layout.label].to_numpy()[::steps] if layout.label in ordered else np.array([None] * len(values))
     return values, labels
-
-
-def features(values: np.ndarray) -> np.ndarray:
-    """(n, T) -> (n, T + T//2) raw values and the shape of the spectrum (magnitudes / their sum)."""
-    spectrum = np.abs(np.fft.rfft(values - values.mean(axis=1, keepdims=True), axis=1))[:, 1:]
-    shape = spectrum / np.maximum(spectrum.sum(axis=1, keepdims=True), 1e-9)
-    return np.concatenate([values, shape], axis=1)
-
-
-def classifier():
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
 
 
 def generated_balanced(model, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,17 +64,15 @@ def generated_balanced(model, n: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 def tstr(model, data: pd.DataFrame, seed: int = 0) -> dict[str, float]:
     """Accuracy on the held-out real half of classifiers trained on the other real half (TRTR)
-    and on as many balanced generated sequences (TSTR)."""
+    and on as many balanced generated sequences (TSTR), plus the real-vs-generated AUC."""
     real, labels = sequence_values(model, data)
-    labels = np.array([str(v) for v in labels])
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(real))
-    train, test = order[: len(real) // 2], order[len(real) // 2 :]
-    trtr = classifier().fit(features(real[train]), labels[train]).score(features(real[test]), labels[test])
-    fake, fake_labels = generated_balanced(model, len(train), seed)
-    fake_labels = np.array([str(v) for v in fake_labels])
-    tstr_acc = classifier().fit(features(fake), fake_labels).score(features(real[test]), labels[test])
-    return {"tstr_accuracy": round(float(tstr_acc), 3), "trtr_accuracy": round(float(trtr), 3)}
+    fake, fake_labels = generated_balanced(model, len(real) // 2, seed)
+    scores = train_synthetic_test_real(real, labels, fake, fake_labels, seed=seed)
+    return {
+        "tstr_accuracy": round(scores["train_synthetic"], 3),
+        "trtr_accuracy": round(scores["train_real"], 3),
+        "discriminative_auc": round(discriminative_score(real, fake, seed=seed), 3),
+    }
 
 
 def wave_properties(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
