@@ -26,8 +26,11 @@ DEFAULT_DATASETS = ["penguins", "weather"]
 CONDITIONS = {"penguins": "species", "weather": "weather"}  # for models that need a condition column
 
 
-def run_one(model_name: str, dataset: str, epochs: int | None, seed: int) -> dict:
+def run_one(model_name: str, dataset: str, epochs: int | None, seed: int, threads: int | None) -> dict:
     import torch
+
+    if threads:
+        torch.set_num_threads(threads)
 
     import gen_models
     from gen_models.evaluation import quality_score
@@ -71,11 +74,12 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(DEFAULT_DATASETS))
     parser.add_argument("--epochs", type=int, help="override every model's default epochs")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, one per core)")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.one:
-        print(json.dumps(run_one(args.one[0], args.one[1], args.epochs, args.seed)))
+        print(json.dumps(run_one(args.one[0], args.one[1], args.epochs, args.seed, args.threads)))
         return
 
     results = []
@@ -84,6 +88,8 @@ def main() -> None:
             command = [sys.executable, __file__, "--one", model, dataset, "--seed", str(args.seed)]
             if args.epochs is not None:
                 command += ["--epochs", str(args.epochs)]
+            if args.threads is not None:
+                command += ["--threads", str(args.threads)]
             done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
             if done.returncode != 0:
                 print(f"{model} on {dataset} failed:\n{done.stderr}", file=sys.stderr)
@@ -92,7 +98,10 @@ def main() -> None:
             r = results[-1]
             print(f"{model:8s} {dataset:9s} fit {r['fit_s']:6.1f}s  quality {r['quality']:.3f}", file=sys.stderr)
 
-    header = "| model | data (rows x cols) | epochs | fit time | rows/s trained | sample 10k rows | peak memory | quality (shapes / pairs) |"
+    header = (
+        "| model | data (rows x cols) | epochs | fit time | rows/s trained | sample 10k rows | peak memory "
+        "| quality (shapes / pairs) |"
+    )
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for r in results:
