@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -205,16 +203,6 @@ class AAE(GenerativeModel):
         }
 
     # ----- encoding real items -------------------------------------------------------------------
-    @torch.no_grad()
-    def encode(self, data: pd.DataFrame) -> np.ndarray:
-        """Codes of real items: (n_items, code_dim), on the same axes as the sliders."""
-        encoder = self._require_fitted()
-        x = torch.from_numpy(encoder.transform(data)).to(self.device)
-        net = self.networks["encoder"]
-        was_training = net.training
-        net.eval()
-        try:
-            code = net(self._encoder_input(x))
-        finally:
-            net.train(was_training)
-        return code.cpu().numpy()
+    def encode_encoded(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of encoded items: (n, data_dim) -> (n, code_dim), on the same axes as the sliders."""
+        return self.networks["encoder"](self._encoder_input(x))

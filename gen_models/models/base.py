@@ -11,9 +11,11 @@ Fitting, the training loop, sampling with fixed codes, and conditions live here 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -302,15 +304,39 @@ class GenerativeModel:
         z = self.draw_latent(n, codes, generator).to(self.device)
         c = self.condition_tensor(n, condition, generator)
         c = None if c is None else c.to(self.device)
+        with self._eval_mode():  # sampling in train mode (CTGAN's bug) makes batch norm depend on the batch
+            out = self.generate(z, c, generator)
+        return out.cpu(), None if c is None else c.cpu()
+
+    @contextlib.contextmanager
+    def _eval_mode(self) -> Iterator[None]:
+        """Run the block with every network in eval mode, then put each back as it was."""
         modes = {name: net.training for name, net in self.networks.items()}
         for net in self.networks.values():
-            net.eval()  # sampling in train mode (CTGAN's bug) makes batch norm depend on the batch
+            net.eval()
         try:
-            out = self.generate(z, c, generator)
+            yield
         finally:
             for name, net in self.networks.items():
                 net.train(modes[name])
-        return out.cpu(), None if c is None else c.cpu()
+
+    @torch.no_grad()
+    def encode(self, data: pd.DataFrame) -> np.ndarray:
+        """Codes of real items (rows, images or sequences): (n_items, code_width), on the sliders' axes.
+
+        Only for models with an encoder (`has_encoder`): VAE, AAE, BiGAN.
+        """
+        if not self.has_encoder:
+            raise ModelError(f"{self.name} has no encoder: it cannot map real rows to codes.")
+        encoder = self._require_fitted()
+        x = torch.from_numpy(encoder.transform(data)).to(self.device)
+        with self._eval_mode():
+            codes = self.encode_encoded(x)
+        return codes.cpu().numpy()
+
+    def encode_encoded(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder-owning models: encoded items (n, data_dim) -> codes (n, code_width)."""
+        raise NotImplementedError
 
     def sample_encoded(
         self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None

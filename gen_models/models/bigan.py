@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -102,31 +101,15 @@ class BiGAN(GenerativeModel):
         self.opt_ge.step()
         return {"discriminator_loss": d_loss.item(), "generator_encoder_loss": ge_loss.item()}
 
-    @torch.no_grad()
-    def encode(self, data: pd.DataFrame) -> np.ndarray:
-        """Codes of real items: (n_items, latent_dim), on the generator's axes."""
-        encoder = self._require_fitted()
-        x = torch.from_numpy(encoder.transform(data)).to(self.device)
-        net = self.networks["encoder"]
-        was_training = net.training
-        net.eval()
-        try:
-            code = net(x)
-        finally:
-            net.train(was_training)
-        return code.cpu().numpy()
+    def encode_encoded(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes of encoded items: (n, data_dim) -> (n, latent_dim), on the generator's axes."""
+        return self.networks["encoder"](x)
 
     @torch.no_grad()
     def reconstruct(self, data: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         """G(E(x)) for real items, decoded to the data's layout: what the model 'understood' of each."""
         codes = torch.from_numpy(self.encode(data)).to(self.device)
         generator = torch.Generator().manual_seed(seed)
-        modes = {name: net.training for name, net in self.networks.items()}
-        for net in self.networks.values():
-            net.eval()
-        try:
+        with self._eval_mode():
             out = self.generate(codes, None, generator)
-        finally:
-            for name, net in self.networks.items():
-                net.train(modes[name])
         return self.decode(out.cpu())

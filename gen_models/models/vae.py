@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
 import torch
 
 from gen_models.models.base import GenerativeModel, LatentCode
@@ -74,16 +72,6 @@ class VAE(GenerativeModel):
         self.opt.step()
         return {"loss": loss.item(), "reconstruction_loss": reconstruction.item(), "kl_divergence": kl.item()}
 
-    @torch.no_grad()
-    def encode(self, data: pd.DataFrame) -> np.ndarray:
-        """Posterior means of real rows: (n_rows, latent_dim), on the same axes as the codes."""
-        encoder = self._require_fitted()
-        x = torch.from_numpy(encoder.transform(data)).to(self.device)
-        net = self.networks["encoder"]
-        was_training = net.training
-        net.eval()
-        try:
-            mean, _ = self._posterior(x)
-        finally:
-            net.train(was_training)
-        return mean.cpu().numpy()
+    def encode_encoded(self, x: torch.Tensor) -> torch.Tensor:
+        """Posterior means of encoded rows: (n, data_dim) -> (n, latent_dim), on the same axes as the codes."""
+        return self._posterior(x)[0]
