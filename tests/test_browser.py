@@ -152,7 +152,7 @@ def test_a_broken_file_gets_a_clear_message_and_the_app_keeps_working(server, br
     assert page.locator('[data-testid="stException"]').count() == 0, "no traceback is shown"
     screenshot(page, "data_broken_file")
 
-    page.get_by_text("A bundled example").click()
+    page.get_by_test_id("stRadioGroup").get_by_text("A bundled example").click()
     wait_idle(page)
     page.get_by_text("Ready to train on 8 of 8 columns").wait_for(timeout=30_000)
     page.context.close()
