@@ -26,7 +26,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,7 +35,12 @@ from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel
-from gen_models.monitor import QualityMonitor, list_snapshots, load_records
+
+if TYPE_CHECKING:
+    from gen_models.monitor import QualityMonitor
+
+# gen_models.monitor (scipy.stats, scikit-learn) is imported where it is used, not here: every page
+# imports this module, and the first page should not wait a second for statistics it never runs.
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +164,8 @@ class TrainingRun:
         self.directory.mkdir(parents=True, exist_ok=True)
         save_training_data(self.directory, self.frame)
         write_info(self.directory, self.info)
+        from gen_models.monitor import QualityMonitor
+
         # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
         self.monitor = QualityMonitor(
             self.model, self.frame, keep_best=self.info.keep_best, snapshot_dir=self.directory / SNAPSHOTS_DIR
@@ -379,9 +386,13 @@ def load_saved_model(directory: Path) -> GenerativeModel:
 
 def quality_records(directory: Path) -> list[dict[str, Any]]:
     """The quality checks a finished run saved (empty for runs without them)."""
+    from gen_models.monitor import load_records
+
     return load_records(directory / QUALITY_FILE)["records"]
 
 
 def run_snapshots(directory: Path) -> list[dict[str, Any]]:
     """A run's saved epoch snapshots, in epoch order: [{"epoch", "quality", "path"}]."""
+    from gen_models.monitor import list_snapshots
+
     return list_snapshots(directory / SNAPSHOTS_DIR)
