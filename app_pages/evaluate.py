@@ -13,7 +13,7 @@ from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel
 from gen_models.report import html_report, worst_columns, worst_pairs
 from ui import quality as q
-from ui.models import TABLE_KINDS, column_kinds, data_kind, load_source, pick_model, real_data_for
+from ui.models import TABLE_KINDS, column_kinds, data_kind, pick_and_load, real_data_for
 from ui.plots import distribution_figure
 from ui.state import current_data, infer_schema_safely, session_id, session_runs_dir
 
@@ -39,15 +39,13 @@ def generated(model_key: str, stamp: float, n: int, seed: int, _model: Generativ
 
 def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
     """(real, synthetic, kinds, title) for a trained table model; stops the page when there is none."""
-    source = pick_model(sid, session_runs_dir(), "evaluate_model")
-    if source is None:
-        st.info("There is no trained model yet. Train one first, or evaluate a synthetic CSV file.")
-        st.stop()
-    try:
-        model = load_source(source)
-    except USER_ERRORS as error:
-        st.error(f"This model cannot be loaded. {error}")
-        st.stop()
+    source, model = pick_and_load(
+        sid,
+        session_runs_dir(),
+        "evaluate_model",
+        "There is no trained model yet. Train one first, or evaluate a synthetic CSV file.",
+        link_to_train=False,
+    )
     if data_kind(model) != "table":
         st.info(f"This model makes {data_kind(model)}; these scores compare table columns. Pick a table model.")
         st.stop()

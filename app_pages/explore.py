@@ -21,9 +21,8 @@ from ui.models import (
     data_kind,
     image_shape,
     index_name,
-    load_source,
     model_card,
-    pick_model,
+    pick_and_load,
     real_data_for,
     real_images,
     sequence_curves,
@@ -60,16 +59,9 @@ st.write(
     "model has learnt to put where."
 )
 
-source = pick_model(sid, session_runs_dir(), "explore_model")
-if source is None:
-    st.info("There is no trained model yet. Train one first; it will appear here.")
-    st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
-    st.stop()
-try:
-    model = load_source(source)
-except USER_ERRORS as error:
-    st.error(f"This model cannot be loaded. {error}")
-    st.stop()
+source, model = pick_and_load(
+    sid, session_runs_dir(), "explore_model", "There is no trained model yet. Train one first; it will appear here."
+)
 
 real = real_data_for(source)
 kind = data_kind(model)

@@ -23,8 +23,7 @@ from ui.models import (
     data_kind,
     image_shape,
     index_name,
-    load_source,
-    pick_model,
+    pick_and_load,
     real_data_for,
     sequence_curves,
     sequences_wide,
@@ -47,16 +46,9 @@ st.write(
     "settings and seed always give exactly the same results, so you can make them again later."
 )
 
-source = pick_model(sid, session_runs_dir(), "generate_model")
-if source is None:
-    st.info("There is no trained model yet. Train one first; it will appear here.")
-    st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
-    st.stop()
-try:
-    model = load_source(source)
-except USER_ERRORS as error:
-    st.error(f"This model cannot be loaded. {error}")
-    st.stop()
+source, model = pick_and_load(
+    sid, session_runs_dir(), "generate_model", "There is no trained model yet. Train one first; it will appear here."
+)
 kind = data_kind(model)
 ITEM = {"images": "Images", "sequences": "Sequences"}.get(kind, "Rows")  # what one generated item is called
 

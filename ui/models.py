@@ -21,6 +21,7 @@ import gen_models
 from gen_models.checkpoint import META_FILE
 from gen_models.data.datasets import list_datasets, load_dataset
 from gen_models.data.layouts import DataLayout
+from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel
 from ui import runs
 from ui.state import PROJECT_ROOT
@@ -123,6 +124,26 @@ def load_model(path: str, stamp: float) -> GenerativeModel:
 def load_source(source: ModelSource) -> GenerativeModel:
     """The model behind a source; raises CheckpointError (a user error) when it is damaged."""
     return load_model(str(source.path), source.stamp)
+
+
+def pick_and_load(session: str, runs_dir: Path, widget_key: str, empty_message: str, link_to_train: bool = True):
+    """The model picker every model page starts with: (source, model), or a clear message and a stopped page.
+
+    Stops the page with `empty_message` when there is no model yet (plus a link to Train), and with
+    the library's own message when the chosen model cannot be loaded.
+    """
+    source = pick_model(session, runs_dir, widget_key)
+    if source is None:
+        st.info(empty_message)
+        if link_to_train:
+            st.page_link("app_pages/train.py", label="Train a model", icon=":material/model_training:")
+        st.stop()
+    try:
+        model = load_source(source)
+    except USER_ERRORS as error:
+        st.error(f"This model cannot be loaded. {error}")
+        st.stop()
+    return source, model
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
