@@ -166,7 +166,16 @@ def test_two_sessions_train_at_once_and_see_only_their_own_runs(server, browser)
         wait_idle(page)
         start_training(page, "Variational autoencoder", epochs=25)
     for page in pages:
-        page.get_by_text("Trained 25 epochs", exact=False).first.wait_for(timeout=180_000)
+        # Headless Chromium throttles timers in a tab that is not in front, which can starve the
+        # page's polling fragment; bring each to the front as a user looking at it would.
+        page.bring_to_front()
+        finished = page.get_by_text("Trained 25 epochs", exact=False).first
+        try:
+            finished.wait_for(timeout=90_000)
+        except playwright.TimeoutError:
+            page.reload()  # the run lives on the server: a reload must find it finished
+            wait_idle(page)
+            finished.wait_for(timeout=90_000)
 
     sessions = [page.url.split("session=")[1][:12] for page in pages]
     assert sessions[0] != sessions[1]
