@@ -1,6 +1,6 @@
 """Benchmark the table models: fit time, rows/s, sampling time, peak memory, fidelity.
 
-    python bench/bench_models.py                      # every table model on penguins and weather
+    python bench/bench_models.py                      # every table model on penguins, weather and gpa
     python bench/bench_models.py --models wgan_gp --datasets weather --epochs 300
 
 Each (model, data set) pair runs in its own process so peak memory (max RSS) is its own. Fidelity
@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DEFAULT_MODELS = ["gan", "cgan", "wgan_gp", "vae"]
-DEFAULT_DATASETS = ["penguins", "weather"]
-CONDITIONS = {"penguins": "species", "weather": "weather"}  # for models that need a condition column
+DEFAULT_DATASETS = ["penguins", "weather", "gpa"]
+CONDITIONS = {"penguins": "species", "weather": "weather", "gpa": "sex"}  # for models that need a condition column
 
 
 def run_one(model_name: str, dataset: str, epochs: int | None, seed: int, threads: int | None) -> dict:

