@@ -308,6 +308,37 @@ class GenerativeModel:
             out = self.generate(z, c, generator)
         return out.cpu(), None if c is None else c.cpu()
 
+    def generate_from_latent(self, z: torch.Tensor, c: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
+        """Given latent vectors (n, latent_width) [+ one-hot conditions (n, cond_dim)] -> encoded items (n, data_dim).
+
+        In eval mode and *not* under no_grad: gradients flow back to `z`, which is what a search
+        in latent space needs (`gen_models.design`). Any randomness inside the generator (Gumbel
+        noise on categories) comes from `seed`, so the same z and seed give the same items.
+        """
+        self._require_fitted()
+        if z.ndim != 2:
+            shape = tuple(z.shape)
+            raise ModelError(f"Latent vectors must be a 2-D array (items x {self.latent_width}), got shape {shape}.")
+        if z.shape[1] != self.latent_width:
+            raise ModelError(f"{self.name} takes latent vectors of width {self.latent_width}, not {z.shape[1]}.")
+        if self.condition_column is not None and c is None:
+            raise ModelError(f"This {self.name} model needs a value of '{self.condition_column}' for every item.")
+        generator = torch.Generator().manual_seed(int(seed))
+        with self._eval_mode():
+            return self.generate(z.to(self.device), None if c is None else c.to(self.device), generator)
+
+    @property
+    def latent_width(self) -> int:
+        """Width of one latent vector: the sum of the widths of `latent_codes()`."""
+        return sum(code.width for code in self.latent_codes())
+
+    def conditions_of(self, data: pd.DataFrame) -> torch.Tensor | None:
+        """(n_items, cond_dim) one-hot condition values of real items, or None for an unconditioned model."""
+        encoder = self._require_fitted()
+        if self.condition_column is None:
+            return None
+        return torch.from_numpy(encoder.condition_matrix(data, self.condition_column))
+
     @contextlib.contextmanager
     def _eval_mode(self) -> Iterator[None]:
         """Run the block with every network in eval mode, then put each back as it was."""

@@ -108,8 +108,5 @@ class BiGAN(GenerativeModel):
     @torch.no_grad()
     def reconstruct(self, data: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         """G(E(x)) for real items, decoded to the data's layout: what the model 'understood' of each."""
-        codes = torch.from_numpy(self.encode(data)).to(self.device)
-        generator = torch.Generator().manual_seed(seed)
-        with self._eval_mode():
-            out = self.generate(codes, None, generator)
-        return self.decode(out.cpu())
+        codes = torch.from_numpy(self.encode(data))
+        return self.decode(self.generate_from_latent(codes, None, seed).cpu())
