@@ -8,6 +8,9 @@
     python -m gen_models info DIR [--json]
     python -m gen_models sample DIR --rows N --out FILE.csv [--seed N] [--code NAME=VALUE ...] [--condition VALUE]
     python -m gen_models evaluate --real FILE.csv|NAME --synthetic FILE.csv [--target COLUMN] [--json]
+    python -m gen_models design DIR --target COLUMN --value V|min|max --rows N --out FILE.csv [--seed N]
+                                [--data FILE.csv|NAME] [--method gradient|evolution] [--steps N]
+                                [--condition VALUE] [--data-space-out FILE.csv] [--json]
 
 Problems with the input print one clear line to stderr and exit with status 2.
 """
@@ -23,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gen_models.data.layouts import DataLayout, parse_image_shape
@@ -89,6 +93,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", help="a column to predict: adds train-on-synthetic / test-on-real utility")
     p.add_argument("--seed", type=int, default=0, help="seed for the cross-validation splits (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = commands.add_parser(
+        "design", help="find rows whose target column a surrogate regressor predicts near a value (or min / max)"
+    )
+    p.add_argument("dir", help="a trained table model's directory")
+    p.add_argument("--target", required=True, help="the numeric column to steer")
+    p.add_argument("--value", required=True, help="the value to hit, or 'min' / 'max'")
+    p.add_argument("--rows", type=int, required=True, help="number of designed rows to write")
+    p.add_argument("--out", required=True, help="CSV file for the designed rows")
+    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same rows (default 0)")
+    p.add_argument(
+        "--data", help="the real data the model was trained on (default: the data set named in the model directory)"
+    )
+    p.add_argument("--method", choices=["gradient", "evolution"], default="gradient", help="search (default gradient)")
+    p.add_argument("--steps", type=int, help="search steps (default 200 gradient, 100 evolution)")
+    p.add_argument("--condition", help="value of the condition column, for conditional models")
+    p.add_argument("--data-space-out", metavar="FILE.csv", help="also write the rows found directly in data space")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
 
 
@@ -101,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "info": cmd_info,
         "sample": cmd_sample,
         "evaluate": cmd_evaluate,
+        "design": cmd_design,
     }
     try:
         return handlers[args.command](args)
@@ -276,7 +299,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if "error" in outcome:
         raise outcome["error"]
     result = outcome["result"]
-    out = model.save(args.out)
+    # Remember where the data came from, so `design` and the app can find it again.
+    origin = {"data_file": str(Path(args.data).resolve())} if Path(args.data).is_file() else {"dataset": args.data}
+    out = model.save(args.out, extra=origin)
     level = "warning: " if result.status == "diverged" else ""
     print(f"{level}{result.message} Took {result.seconds:.1f}s. Saved to {out}", file=sys.stderr)
     return 0
@@ -366,6 +391,98 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     worst = sorted(report["columns"].items(), key=lambda item: item[1])[:3]
     print("worst columns  " + ", ".join(f"{name} {score:.3f}" for name, score in worst))
     return 0
+
+
+def training_data(model: Any, data: str | None) -> pd.DataFrame:
+    """The real table to design against: --data, else the source recorded when the model was saved."""
+    if data is not None:
+        frame, layout = load_table(data)
+    elif model.extra.get("dataset"):
+        frame, layout = load_table(model.extra["dataset"])
+    elif model.extra.get("data_file") and Path(model.extra["data_file"]).is_file():
+        frame, layout = load_table(model.extra["data_file"])
+    else:
+        raise DataError("This model does not record the data it was trained on: pass it with --data FILE.csv.")
+    if layout.kind != "table":
+        raise DataError("design works on tables; this data is images or time series.")
+    return frame
+
+
+def cmd_design(args: argparse.Namespace) -> int:
+    from gen_models import load
+    from gen_models.design import design
+
+    model = load(args.dir)
+    if model.layout.kind != "table":
+        raise ModelError(f"design works on table models; this {model.name} makes {model.layout.kind}.")
+    if args.steps is not None and args.steps < 1:
+        raise ModelError("--steps must be at least 1.")
+    real = training_data(model, args.data)
+    missing = [c for c in model.encoder.columns if c not in real.columns]
+    if missing:
+        raise DataError(f"The data lacks the model's column(s): {', '.join(missing)}.", column=missing[0])
+    result = design(
+        model,
+        real,
+        args.target,
+        args.value,
+        rows=args.rows,
+        method=args.method,
+        steps=args.steps,
+        condition=args.condition,
+        seed=args.seed,
+    )
+    result.rows.to_csv(args.out, index=False)
+    if args.data_space_out:
+        result.data_space_rows.to_csv(args.data_space_out, index=False)
+    summary = {
+        "target": args.target,
+        "goal": result.goal if result.goal != "value" else result.value,
+        "rows": len(result.rows),
+        "surrogate_r2": result.surrogate_r2,
+        "surrogate_mae": result.surrogate_mae,
+        "tolerance": result.tolerance,
+        "latent": {
+            "median_prediction": float(np.median(result.predictions)),
+            "hit_share": result.hit_share(result.predictions),
+            **result.realism["latent"],
+        },
+        "data_space": {
+            "median_prediction": float(np.median(result.data_space_predictions)),
+            "hit_share": result.hit_share(result.data_space_predictions),
+            "median_prediction_snapped": float(np.median(result.data_space_snapped)),
+            **result.realism["data space"],
+        },
+    }
+    if args.json:
+        print(json.dumps(summary, indent=1, default=lambda v: None if v != v else v))
+    else:
+        _print_design(summary, result)
+    print(f"Wrote {len(result.rows)} designed rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _print_design(summary: dict[str, Any], result: Any) -> None:
+    goal = summary["goal"]
+    aim = f"as {'low' if goal == 'min' else 'high'} as possible" if goal in ("min", "max") else f"near {goal:g}"
+    print(f"Designed {summary['rows']} rows with '{summary['target']}' predicted {aim}.")
+    print(
+        f"surrogate      R² {summary['surrogate_r2']:.3f} on held-out real rows "
+        f"(mean error {summary['surrogate_mae']:.4g}): its predictions are only as good as this"
+    )
+    for name, key in (("latent space", "latent"), ("data space", "data_space")):
+        s = summary[key]
+        hits = "" if goal in ("min", "max") else f", {s['hit_share']:.0%} within ±{summary['tolerance']:.3g}"
+        print(f"{name:<14} median prediction {s['median_prediction']:.4g}{hits}")
+        print(
+            f"{'':<14} distance to nearest real row {s['nearest_real']:.2f} (real rows: {s['real_to_real']:.2f}); "
+            f"out of range {s['out_of_range']:.0%}; between categories {s['between_levels']:.0%}; "
+            f"unseen category combinations {s['unseen_combinations']:.0%}"
+        )
+    print(
+        f"{'':<14} with categories snapped to real levels, the data-space rows are predicted "
+        f"{summary['data_space']['median_prediction_snapped']:.4g} (median)"
+    )
 
 
 if __name__ == "__main__":
