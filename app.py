@@ -21,15 +21,21 @@ if not torch.cuda.is_available() and torch.get_num_threads() != 1:
 
 sid = session_id()
 
-pages = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/data.py", title="1 · Data", icon=":material/table:"),
-    st.Page("app_pages/train.py", title="2 · Train", icon=":material/model_training:"),
-    st.Page("app_pages/explore.py", title="3 · Explore", icon=":material/explore:"),
-    st.Page("app_pages/generate.py", title="4 · Generate", icon=":material/auto_awesome:"),
-    st.Page("app_pages/evaluate.py", title="5 · Evaluate", icon=":material/fact_check:"),
-    st.Page("app_pages/compare.py", title="6 · Compare", icon=":material/leaderboard:"),
-]
+pages = {
+    "Work with a model": [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/data.py", title="1 · Data", icon=":material/table:"),
+        st.Page("app_pages/train.py", title="2 · Train", icon=":material/model_training:"),
+        st.Page("app_pages/explore.py", title="3 · Explore", icon=":material/explore:"),
+        st.Page("app_pages/generate.py", title="4 · Generate", icon=":material/auto_awesome:"),
+        st.Page("app_pages/evaluate.py", title="5 · Evaluate", icon=":material/fact_check:"),
+        st.Page("app_pages/compare.py", title="6 · Compare", icon=":material/leaderboard:"),
+        st.Page("app_pages/design.py", title="7 · Design", icon=":material/target:"),
+    ],
+    "Learn": [
+        st.Page("app_pages/learn.py", title="How the models work", icon=":material/school:"),
+    ],
+}
 navigation = st.navigation(pages)
 
 active = [run for run in runs.session_runs(sid) if run.running]

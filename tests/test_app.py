@@ -34,6 +34,10 @@ PAGES = [
     "app_pages/train.py",
     "app_pages/explore.py",
     "app_pages/generate.py",
+    "app_pages/evaluate.py",
+    "app_pages/compare.py",
+    "app_pages/design.py",
+    "app_pages/learn.py",
 ]
 SESSION = "0123456789ab"  # the session that owns the prepared run
 GOOD_CSV = b"colour,size,weight\n" + b"".join(

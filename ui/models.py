@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,32 @@ def run_sources(session: str, runs_dir: Path) -> list[ModelSource]:
     return sources
 
 
-def pick_model(session: str, runs_dir: Path, widget_key: str) -> ModelSource | None:
-    """A model selectbox shared by Explore and Generate: the choice follows the user between pages.
+@st.cache_data(max_entries=128, show_spinner=False)
+def _summary(path: str, stamp: float) -> dict[str, Any]:
+    """{"model": architecture, "kind": "table" | "images" | "sequences"} from model.json, without loading weights."""
+    try:
+        meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"model": None, "kind": None}
+    return {"model": meta.get("model"), "kind": (meta.get("layout") or {}).get("kind", "table")}
 
-    Defaults to the newest own run, else the first pretrained model. Returns None when there is none.
+
+def source_summary(source: ModelSource) -> dict[str, Any]:
+    return _summary(str(source.path), source.stamp)
+
+
+def pick_model(
+    session: str, runs_dir: Path, widget_key: str, accept: Callable[[dict[str, Any]], bool] | None = None
+) -> ModelSource | None:
+    """A model selectbox shared by the model pages: the choice follows the user between pages.
+
+    Defaults to the newest own run, else the first pretrained model. `accept` keeps only the models
+    whose summary ({"model", "kind"}, see `source_summary`) it approves, for pages that need e.g. a
+    table model. Returns None when there is none.
     """
     sources = run_sources(session, runs_dir) + pretrained_sources()
+    if accept is not None:
+        sources = [source for source in sources if accept(source_summary(source))]
     if not sources:
         return None
     by_key = {source.key: source for source in sources}
@@ -126,13 +147,20 @@ def load_source(source: ModelSource) -> GenerativeModel:
     return load_model(str(source.path), source.stamp)
 
 
-def pick_and_load(session: str, runs_dir: Path, widget_key: str, empty_message: str, link_to_train: bool = True):
+def pick_and_load(
+    session: str,
+    runs_dir: Path,
+    widget_key: str,
+    empty_message: str,
+    link_to_train: bool = True,
+    accept: Callable[[dict[str, Any]], bool] | None = None,
+):
     """The model picker every model page starts with: (source, model), or a clear message and a stopped page.
 
     Stops the page with `empty_message` when there is no model yet (plus a link to Train), and with
     the library's own message when the chosen model cannot be loaded.
     """
-    source = pick_model(session, runs_dir, widget_key)
+    source = pick_model(session, runs_dir, widget_key, accept)
     if source is None:
         st.info(empty_message)
         if link_to_train:
