@@ -71,6 +71,7 @@ EXPECTED_COLUMNS: dict[str, dict[str, str]] = {
     "digits": {**PIXELS_8, "label": "int"},
     "mnist": {**PIXELS_28, "label": "int"},
     "waves": {"sequence": "int", "step": "int", "value": "float", "kind": "str"},
+    "temperatures": {"day": "int", "hour": "int", "temperature": "float", "city": "str"},
     "trace": {"sequence": "int", "step": "int", "value": "float", "label": "int"},
     "ring": {"x": "float", "y": "float", "component": "int"},
     "moons": {"x": "float", "y": "float"},
@@ -84,6 +85,7 @@ EXPECTED_ROWS = {
     "digits": 1797,
     "mnist": 5000,
     "waves": 1000 * 30,
+    "temperatures": 728 * 24,
     "trace": 200 * 275,
     "ring": 2000,
     "moons": 2000,
@@ -168,6 +170,16 @@ def test_generated_sets_follow_the_seed():
         pd.testing.assert_frame_equal(a, load_dataset(name, seed=1))
     # Real data ignores the seed.
     pd.testing.assert_frame_equal(load_dataset("penguins", seed=5), load_dataset("penguins"))
+
+
+def test_temperatures_are_whole_days_of_both_cities():
+    frame = load_dataset("temperatures")
+    per_day = frame.groupby("day")
+    assert (per_day.size() == 24).all()
+    assert all(hours == list(range(24)) for hours in per_day["hour"].apply(list))
+    assert (per_day["city"].nunique() == 1).all()
+    assert frame.drop_duplicates("day")["city"].value_counts().to_dict() == {"Seattle": 364, "San Francisco": 364}
+    assert frame["temperature"].between(-10, 40).all()
 
 
 def test_table_contents():

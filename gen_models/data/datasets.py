@@ -238,6 +238,29 @@ def _load_gpa() -> pd.DataFrame:
     )
 
 
+def _load_temperatures() -> pd.DataFrame:
+    from vega_datasets import local_data
+
+    days = []
+    for city, frame in (("Seattle", local_data.seattle_temps()), ("San Francisco", local_data.sf_temps())):
+        frame = frame.assign(day=frame["date"].dt.normalize(), hour=frame["date"].dt.hour)
+        # Keep the days with all 24 hourly readings: the spring daylight-saving day has 23.
+        complete = frame.groupby("day")["hour"].transform("size") == 24
+        frame = frame[complete].sort_values("date")
+        days.append(frame.assign(city=city))
+    both = pd.concat(days, ignore_index=True)
+    n_days = len(both) // 24
+    return pd.DataFrame(
+        {
+            "day": np.repeat(np.arange(n_days, dtype=np.int64), 24),
+            "hour": both["hour"].to_numpy(dtype=np.int64),
+            # NOAA's degrees Fahrenheit to Celsius, one decimal as recorded.
+            "temperature": np.round((both["temp"].to_numpy(dtype=np.float64) - 32) * 5 / 9, 1),
+            "city": pd.Series(both["city"].to_numpy(), dtype="str"),
+        }
+    )
+
+
 def _pixel_frame(pixels: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     columns = {f"px{i}": pixels[:, i].astype(np.int64) for i in range(pixels.shape[1])}
     columns["label"] = labels.astype(np.int64)
@@ -475,6 +498,33 @@ _ENTRIES: tuple[_Entry, ...] = (
         ),
         load=lambda seed: make_waves(seed=seed),
         seeded=True,
+    ),
+    _Entry(
+        DatasetInfo(
+            name="temperatures",
+            title="Hourly temperatures, Seattle and San Francisco",
+            kind="sequences",
+            description=(
+                "728 real days of 2010, each a sequence of 24 hourly air temperatures (degrees C) "
+                "measured in Seattle or in San Francisco (364 complete days per city; the "
+                "daylight-saving day with 23 readings is left out). Long format: `day` (0-727), "
+                "`hour` (0-23), `temperature` and `city`, the label. Days warm up in the "
+                "afternoon and cool at night, Seattle swings more with the seasons than foggy, "
+                "mild San Francisco: a sequence model has to learn both the daily shape and the "
+                "difference between the cities."
+            ),
+            source=(
+                "vega_datasets package (local_data.seattle_temps and sf_temps), from the Vega data "
+                "sets; originally NOAA hourly records for 2010"
+            ),
+            licence="package MIT; NOAA data public domain (US government)",
+            n_rows=728 * 24,
+            label="city",
+            sequence_key="day",
+            sequence_index="hour",
+        ),
+        load=lambda seed: _load_temperatures(),
+        seeded=False,
     ),
     _Entry(
         DatasetInfo(
