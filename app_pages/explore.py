@@ -154,22 +154,31 @@ def explore_table(
 ) -> None:
     key = source.key
     codes = model.latent_codes()
-    rows = model.sample(ROWS, codes=held, condition=condition, seed=seed)
     kinds = column_kinds(model)
 
     tab_names = ["Generated rows", "Traversal: one code at a time"]
     can_encode = bool(model.has_encoder and real is not None and _codes_match_encoder(codes))
     if can_encode:
         tab_names.append("Map of the real rows")
-    tabs = st.tabs(tab_names)
-    with tabs[0]:
-        rows_view(key, rows, real, kinds)
-    with tabs[1]:
-        traversal_view(key, model, codes, held, condition, seed, real, kinds)
-    if can_encode:
+    tabs = lazy_tabs(key, tab_names)
+    if tabs[0].open:
+        with tabs[0]:
+            rows_view(key, model.sample(ROWS, codes=held, condition=condition, seed=seed), real, kinds)
+    if tabs[1].open:
+        with tabs[1]:
+            traversal_view(key, model, codes, held, condition, seed, real, kinds)
+    if can_encode and tabs[2].open:
         with tabs[2]:
             assert real is not None
             encoder_view(source, model, codes, real, seed)
+
+
+def lazy_tabs(key: str, names: list[str]) -> list:
+    """Tabs whose hidden content does not run: a slider move recomputes and redraws only the open one.
+
+    The selection is kept per model (and per set of tabs) in session state, so it survives reruns.
+    """
+    return st.tabs(names, key=f"view:{key}:{len(names)}", on_change="rerun")
 
 
 def _codes_match_encoder(codes: list[LatentCode]) -> bool:
@@ -354,24 +363,27 @@ def explore_images(
     key = source.key
     codes = model.latent_codes()
     can_encode = bool(model.has_encoder and real is not None and _codes_match_encoder(codes))
-    tabs = st.tabs(
+    tabs = lazy_tabs(
+        key,
         ["Generated images", "Traversal: one code at a time"]
-        + (["Real images in the code space"] if can_encode else [])
+        + (["Real images in the code space"] if can_encode else []),
     )
-    with tabs[0]:
-        picture = image_samples(model, held, condition, seed)
-        st.image(picture, caption=f"{GRID_SIDE * GRID_SIDE} generated images", width=png_width(picture))
-    with tabs[1]:
-        st.caption(
-            "Each row is one random draw of the other codes; each column sets one code to a value, from the "
-            "lowest on the left to the highest on the right. A code that matters changes the picture along "
-            "the row the same way in every row; one that does not leaves the row alike."
-        )
-        code = pick_sweep_code(key, codes)
-        picture, _ = image_traversal(model, code, held, condition, seed)
-        st.image(picture, width=png_width(picture))
-        st.caption(f"**{code.name}**: {code.meaning}.")
-    if can_encode:
+    if tabs[0].open:
+        with tabs[0]:
+            picture = image_samples(model, held, condition, seed)
+            st.image(picture, caption=f"{GRID_SIDE * GRID_SIDE} generated images", width=png_width(picture))
+    if tabs[1].open:
+        with tabs[1]:
+            st.caption(
+                "Each row is one random draw of the other codes; each column sets one code to a value, from the "
+                "lowest on the left to the highest on the right. A code that matters changes the picture along "
+                "the row the same way in every row; one that does not leaves the row alike."
+            )
+            code = pick_sweep_code(key, codes)
+            picture, _ = image_traversal(model, code, held, condition, seed)
+            st.image(picture, width=png_width(picture))
+            st.caption(f"**{code.name}**: {code.meaning}.")
+    if can_encode and tabs[2].open:
         with tabs[2]:
             assert real is not None
             image_encoder_view(source, model, codes, real, seed)
@@ -487,29 +499,31 @@ def explore_sequences(
         real_values = all_real[:SEQUENCES_SHOWN, :, feature]
     x_name = index_name(model)
 
-    tabs = st.tabs(["Generated sequences", "Traversal: one code at a time"])
-    with tabs[0]:
-        figure = sequences_figure(steps, values[:, :, feature], real_values, names[feature], x_name, height=380)
-        st.plotly_chart(figure, key="sequences", config={"displayModeBar": False})
-        st.caption(
-            f"{SEQUENCES_SHOWN} generated sequences (purple)"
-            + (f" over {len(real_values)} real ones (grey)" if real_values is not None else "")
-            + ". Move a code and watch every purple curve change the same way."
-        )
-    with tabs[1]:
-        st.caption(
-            "Each panel is one random draw of the other codes; in it, one curve per value of the swept code, "
-            "from light orange (lowest) to dark purple (highest). A code that matters fans the curves out."
-        )
-        code = pick_sweep_code(key, model.latent_codes())
-        sweep = sweep_values(code, TRAVERSAL_STEPS)
-        per_value = [
-            generated_curves(model, SEQUENCE_DRAWS, {**held, code.name: v}, condition, seed)[1][:, :, feature]
-            for v in sweep
-        ]
-        curves = np.stack(per_value, axis=1)  # (draws, values, T)
-        figure = sequence_traversal_figure(steps, code.name, sweep, curves, names[feature], x_name)
-        st.plotly_chart(figure, key="sequence_traversal", config={"displayModeBar": False})
+    tabs = lazy_tabs(key, ["Generated sequences", "Traversal: one code at a time"])
+    if tabs[0].open:
+        with tabs[0]:
+            figure = sequences_figure(steps, values[:, :, feature], real_values, names[feature], x_name, height=380)
+            st.plotly_chart(figure, key="sequences", config={"displayModeBar": False})
+            st.caption(
+                f"{SEQUENCES_SHOWN} generated sequences (purple)"
+                + (f" over {len(real_values)} real ones (grey)" if real_values is not None else "")
+                + ". Move a code and watch every purple curve change the same way."
+            )
+    if tabs[1].open:
+        with tabs[1]:
+            st.caption(
+                "Each panel is one random draw of the other codes; in it, one curve per value of the swept code, "
+                "from light orange (lowest) to dark purple (highest). A code that matters fans the curves out."
+            )
+            code = pick_sweep_code(key, model.latent_codes())
+            sweep = sweep_values(code, TRAVERSAL_STEPS)
+            per_value = [
+                generated_curves(model, SEQUENCE_DRAWS, {**held, code.name: v}, condition, seed)[1][:, :, feature]
+                for v in sweep
+            ]
+            curves = np.stack(per_value, axis=1)  # (draws, values, T)
+            figure = sequence_traversal_figure(steps, code.name, sweep, curves, names[feature], x_name)
+            st.plotly_chart(figure, key="sequence_traversal", config={"displayModeBar": False})
 
 
 st.fragment(explore)(source, model, real)

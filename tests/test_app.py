@@ -85,6 +85,12 @@ def texts(at: AppTest, kind: str) -> str:
     return " ".join(str(element.value) for element in getattr(at, kind))
 
 
+def open_tab(at: AppTest, model_key: str, tabs: int, label: str) -> AppTest:
+    """Select an Explore tab (the tabs are lazy: only the open one runs) and rerun."""
+    at.session_state[f"view:{model_key}:{tabs}"] = label
+    return at.run()
+
+
 def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
@@ -190,6 +196,7 @@ def test_moving_a_code_slider_changes_the_rows(vae_run: tuple[Path, str], monkey
     assert "z0 = 2.50" in texts(at, "caption")
 
     # Start from a real row: every code is then held at that row's codes.
+    open_tab(at, f"run:{run_id}", 3, "Map of the real rows")
     at.button(key=f"use_row:run:{run_id}").click().run()
     held = at.session_state[f"held:run:{run_id}"]
     assert sorted(held) == [f"z{i}" for i in range(8)]
@@ -297,7 +304,7 @@ def test_moving_an_image_model_code_redraws_the_grid(media_models, monkeypatch, 
     at = explore_model(media_models, monkeypatch, runs_root, "infogan_tiny")
     key = "pretrained:infogan_tiny"
     first = image_urls(at)
-    assert len(first) == 2, "the sample grid and the traversal grid"
+    assert len(first) == 1, "the sample grid only: the traversal's tab is closed, so it does not run"
 
     at.slider(key=f"code:{key}:c2").set_value(1.5).run()
     moved = image_urls(at)
@@ -310,14 +317,18 @@ def test_moving_an_image_model_code_redraws_the_grid(media_models, monkeypatch, 
     assert at.session_state[f"held:{key}"] == {"c2": 1.5, "c1": 3}
 
     # The traversal sweeps the chosen code: sweeping c3 instead of c1 draws a different figure.
-    traversal = image_urls(at)[1]
+    open_tab(at, key, 2, "Traversal: one code at a time")
+    traversal = image_urls(at)
+    assert len(traversal) == 1, "only the open tab runs: the traversal grid"
+    assert "Each row is one random draw" in texts(at, "caption"), "the traversal tab is the one shown"
     at.selectbox(key=f"sweep_code:{key}").select("c3").run()
-    assert image_urls(at)[1] != traversal
+    assert image_urls(at)[0] != traversal[0]
 
 
 def test_start_from_a_real_image_holds_its_codes(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
     at = explore_model(media_models, monkeypatch, runs_root, "aae_tiny")
     key = "pretrained:aae_tiny"
+    open_tab(at, key, 3, "Real images in the code space")
     assert "Real images in the code space" in json.dumps(plotly_specs(at))
     at.number_input(key=f"start_row:{key}").set_value(5).run()
     at.button(key=f"use_row:{key}").click().run()
@@ -338,7 +349,8 @@ def test_moving_a_sequence_model_code_redraws_the_curves(media_models, monkeypat
     assert generated_curves(at) != before
     at.selectbox(key=f"condition:{key}").select("sine").run()
     assert not at.exception and not at.error
-    traversal = plotly_specs(at)[1]
+    open_tab(at, key, 2, "Traversal: one code at a time")
+    traversal = plotly_specs(at)[0]
     assert len(traversal["data"]) == 3 * 7, "3 draws x 7 values of the swept code"
 
 
