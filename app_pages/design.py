@@ -138,7 +138,7 @@ def show_design(result: DesignResult, real: pd.DataFrame, kinds: dict[str, str])
             help="As the surrogate scored the moved features.",
         )
         c.metric(
-            "…once its categories are real levels",
+            "Hits, data space snapped",
             f"{result.hit_share(result.data_space_snapped):.0%}",
             help="The same data-space rows with each category snapped to its most likely level, as a table shows "
             "them: the surrogate's score changes, because the search had exploited in-between categories.",
@@ -354,7 +354,7 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
     if kind == "table":
         points = _perturbation_map(result)
         st.plotly_chart(
-            plots.projection_figure(points, "Where the new rows land"),
+            plots.projection_figure(points, "Where the new rows land", names=plots.PERTURBATION_NAMES),
             key="perturb_map",
             config={"displayModeBar": False},
         )
@@ -370,7 +370,7 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
             }
             with grid[i % 3]:
                 st.plotly_chart(
-                    plots.column_sets_figure(column, kinds[column], sets),
+                    plots.column_sets_figure(column, kinds[column], sets, names=plots.PERTURBATION_NAMES),
                     key=f"perturb_column_{i}",
                     config={"displayModeBar": False},
                 )

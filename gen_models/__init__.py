@@ -33,6 +33,26 @@ def create(name: str, **settings: Any) -> GenerativeModel:
     return REGISTRY[name](**settings)
 
 
+def design(model: GenerativeModel, real, target: str, value, rows: int = 20, **options: Any):  # noqa: ANN001, ANN201
+    """Rows whose `target` a surrogate predicts near `value` (or "min" / "max"), found in latent space.
+
+    Returns a `gen_models.design.DesignResult`; see `gen_models.design.design` for the options.
+    """
+    from gen_models.design import design as _design
+
+    return _design(model, real, target, value, rows, **options)
+
+
+def perturb(model: GenerativeModel, items, scale: float, per_item: int = 5, **options: Any):  # noqa: ANN001, ANN201
+    """New items near real ones: noise on their codes (models with an encoder), beside noise on the data.
+
+    Returns a `gen_models.perturbation.PerturbationResult`; see `gen_models.perturbation.perturb`.
+    """
+    from gen_models.perturbation import perturb as _perturb
+
+    return _perturb(model, items, scale, per_item, **options)
+
+
 def load_dataset(name: str, seed: int = 0):  # noqa: ANN201 - returns a DataFrame
     """A bundled data set by name (see `python -m gen_models datasets`)."""
     from gen_models.data.datasets import load_dataset as _load
@@ -47,9 +67,11 @@ __all__ = [
     "LatentCode",
     "ModelError",
     "create",
+    "design",
     "infer_schema",
     "list_models",
     "load",
     "load_dataset",
+    "perturb",
     "read_csv",
 ]

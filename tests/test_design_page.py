@@ -43,7 +43,7 @@ def test_design_rows_for_a_target_and_download_them(page: AppTest) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Hits, latent space"].rstrip("%")) >= 80
     # The data-space rows hit only while their categories sit between levels.
-    assert int(metrics["…once its categories are real levels"].rstrip("%")) < int(
+    assert int(metrics["Hits, data space snapped"].rstrip("%")) < int(
         metrics["Hits, latent space"].rstrip("%")
     )
     designed = next(df.value for df in at.dataframe if "predicted body_mass_g" in df.value.columns)

@@ -32,7 +32,12 @@ BINS = 30
 MAX_REAL_POINTS = 2000  # real points drawn on the map; more only slows the browser
 
 
-def projection_figure(points: Mapping[str, np.ndarray], title: str, height: int = 420) -> go.Figure:
+PERTURBATION_NAMES = {**NAMES, "latent": "noise on the codes", "data space": "noise on the data"}
+
+
+def projection_figure(
+    points: Mapping[str, np.ndarray], title: str, height: int = 420, names: Mapping[str, str] = NAMES
+) -> go.Figure:
     """2-D map (n, 2) per set, real rows underneath; sets drawn in the order given."""
     fig = go.Figure()
     for name, xy in points.items():
@@ -44,7 +49,7 @@ def projection_figure(points: Mapping[str, np.ndarray], title: str, height: int 
                 x=xy[:, 0],
                 y=xy[:, 1],
                 mode="markers",
-                name=NAMES.get(name, name),
+                name=names.get(name, name),
                 marker={
                     "color": COLOURS.get(name, GENERATED_COLOUR),
                     "size": 5 if real else 8,
@@ -55,10 +60,15 @@ def projection_figure(points: Mapping[str, np.ndarray], title: str, height: int 
         )
     fig.update_xaxes(title_text="1st principal direction of the real rows", zeroline=False)
     fig.update_yaxes(title_text="2nd principal direction", zeroline=False)
-    return _style(fig, title, height=height)
+    fig = _style(fig, title, height=height)
+    # Below the plot: above it, four legend entries run into the title.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0})
+    return fig
 
 
-def column_sets_figure(column: str, kind: str, sets: Mapping[str, pd.Series], height: int = 260) -> go.Figure:
+def column_sets_figure(
+    column: str, kind: str, sets: Mapping[str, pd.Series], height: int = 260, names: Mapping[str, str] = NAMES
+) -> go.Figure:
     """Share of rows per bin (numbers) or level (categories), one bar series per set.
 
     The bins span every set's values: a set that leaves the real range stretches the axis, which
@@ -74,7 +84,7 @@ def column_sets_figure(column: str, kind: str, sets: Mapping[str, pd.Series], he
                 go.Bar(
                     x=order,
                     y=[float(shares.get(level, 0.0)) for level in order],
-                    name=NAMES.get(name, name),
+                    name=names.get(name, name),
                     marker_color=COLOURS.get(name),
                 )
             )
@@ -93,7 +103,7 @@ def column_sets_figure(column: str, kind: str, sets: Mapping[str, pd.Series], he
                     go.Bar(
                         x=x,
                         y=counts / max(1, counts.sum()),
-                        name=NAMES.get(name, name),
+                        name=names.get(name, name),
                         marker_color=COLOURS.get(name),
                         opacity=0.6,
                     )
