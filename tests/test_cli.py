@@ -118,6 +118,8 @@ def test_train_on_a_bundled_dataset(tmp_path):
     done = cli("train", "--data", "penguins", "--model", "vae", "--out", str(tmp_path / "v"), "--epochs", "1")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "v" / "model.json").is_file()
+    # The data's origin is recorded, so `design` (and the app) can find the training data again.
+    assert json.loads((tmp_path / "v" / "model.json").read_text())["extra"] == {"dataset": "penguins"}
 
 
 @pytest.mark.parametrize(
