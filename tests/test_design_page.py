@@ -43,9 +43,7 @@ def test_design_rows_for_a_target_and_download_them(page: AppTest) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Hits, latent space"].rstrip("%")) >= 80
     # The data-space rows hit only while their categories sit between levels.
-    assert int(metrics["Hits, data space snapped"].rstrip("%")) < int(
-        metrics["Hits, latent space"].rstrip("%")
-    )
+    assert int(metrics["Hits, data space snapped"].rstrip("%")) < int(metrics["Hits, latent space"].rstrip("%"))
     designed = next(df.value for df in at.dataframe if "predicted body_mass_g" in df.value.columns)
     assert len(designed) == 12 and set(designed["species"]) <= {"Adelie", "Chinstrap", "Gentoo"}
     assert len(at.get("plotly_chart")) >= 4  # predictions, map, columns, progress
@@ -87,3 +85,22 @@ def test_perturbation_of_table_rows_and_images(page: AppTest) -> None:
     at.selectbox(key="perturb_model").select("pretrained:bigan_digits").run()
     assert not at.exception and not at.error, _texts(at, "error")
     assert len(at.get("image")) == 2, "a grid for noise on the codes and one for noise on the data"
+
+
+def test_perturbation_of_sequences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gen_models
+    import ui.models
+    from gen_models.data.datasets import dataset_info
+
+    folder = tmp_path / "pretrained"
+    model = gen_models.create("vae", epochs=1, seed=0)
+    model.fit(gen_models.load_dataset("waves").head(100 * 30), layout=dataset_info("waves").layout)
+    model.save(folder / "vae_waves_tiny", extra={"dataset": "waves"})
+    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", folder)
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/design.py").run()
+    at.radio(key="design_mode").set_value("New rows near real ones").run()
+    assert not at.exception and not at.error, _texts(at, "error")
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2, "curves for noise on the codes and for noise on the data"
