@@ -34,6 +34,7 @@ pages = {
     ],
     "Learn": [
         st.Page("app_pages/learn.py", title="How the models work", icon=":material/school:"),
+        st.Page("app_pages/playground.py", title="2-D playground", icon=":material/scatter_plot:"),
     ],
 }
 navigation = st.navigation(pages)

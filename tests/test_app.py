@@ -38,6 +38,7 @@ PAGES = [
     "app_pages/compare.py",
     "app_pages/design.py",
     "app_pages/learn.py",
+    "app_pages/playground.py",
 ]
 SESSION = "0123456789ab"  # the session that owns the prepared run
 GOOD_CSV = b"colour,size,weight\n" + b"".join(
