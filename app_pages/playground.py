@@ -194,6 +194,7 @@ def drawing_section() -> None:
         on_select=lambda: add_selected(canvas_key),
         selection_mode=("lasso", "box"),
         config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
+        width=460,  # square: the canvas keeps equal axis scales, so a wide chart would pad the sides
     )
     c1, c2 = st.columns([1, 3])
     c1.button("Clear my points", on_click=set_drawn, args=(np.zeros((0, 2)),), key="pg_clear")
