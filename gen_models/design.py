@@ -503,20 +503,31 @@ def realism(
     - "between_levels": share of rows with a category that is not one of the levels.
     Distances use every feature but the target's (`inputs`).
     """
-    if len(real_features) > MAX_REALISM_REFERENCE:  # distances to every real row would cost n^2 memory
-        keep = torch.randperm(len(real_features), generator=torch.Generator().manual_seed(0))
-        real_features = real_features[keep[:MAX_REALISM_REFERENCE]]
-    reference = real_features[:, inputs]
-    points = features[:, inputs]
-    nearest = torch.cdist(points, reference).min(dim=1).values
-    real_distances = torch.cdist(reference, reference)
-    real_distances.fill_diagonal_(float("inf"))
+    nearest, real_to_real = nearest_distances(real_features[:, inputs], features[:, inputs])
     return {
-        "nearest_real": float(nearest.median()),
-        "real_to_real": float(real_distances.min(dim=1).values.median()),
+        "nearest_real": nearest,
+        "real_to_real": real_to_real,
         "out_of_range": float(space.out_of_range(features).float().mean()),
         "between_levels": float(space.between_levels(features).float().mean()),
     }
+
+
+@torch.no_grad()
+def nearest_distances(
+    reference: torch.Tensor, points: torch.Tensor, limit: int = MAX_REALISM_REFERENCE
+) -> tuple[float, float]:
+    """Median distance from each point (n, d) to its nearest reference row (m, d), and the yardstick:
+    the median distance from each reference row to its nearest *other* reference row.
+
+    At most `limit` reference rows (a seeded subset) are used: all pairs cost m^2 memory and time.
+    """
+    if len(reference) > limit:
+        keep = torch.randperm(len(reference), generator=torch.Generator().manual_seed(0))
+        reference = reference[keep[:limit]]
+    nearest = torch.cdist(points, reference).min(dim=1).values
+    own = torch.cdist(reference, reference)
+    own.fill_diagonal_(float("inf"))
+    return float(nearest.median()), float(own.min(dim=1).values.median())
 
 
 def unseen_combinations(real: pd.DataFrame, rows: pd.DataFrame, columns: list[str]) -> float:

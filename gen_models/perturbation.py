@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gen_models.design import realism, snap_levels, unseen_combinations
+from gen_models.design import nearest_distances, realism, snap_levels, unseen_combinations
 from gen_models.errors import DataError, ModelError
 from gen_models.features import FeatureSpace
 from gen_models.models.base import GenerativeModel
 
 MAX_ITEMS = 2000  # originals x copies per call: enough for any figure, quick on a CPU
+MAX_IMAGE_REFERENCE = 2000  # real images compared against: each distance costs H*W operations
 
 
 @dataclass
@@ -120,10 +121,10 @@ def perturb(
         noisy = original + scale * unit * torch.randn(original.shape, generator=generator)
         data_items = model.decode(noisy, None if c is None else c.cpu())
         reference = torch.from_numpy(model.encoder.transform(real))
-        scores = {
-            "latent": _nearest_scores(reference, encoded.cpu()),
-            "data space": _nearest_scores(reference, noisy.clamp(-1, 1)),
-        }
+        scores = {}
+        for route, points in (("latent", encoded.cpu()), ("data space", noisy.clamp(-1, 1))):
+            nearest, real_to_real = nearest_distances(reference, points, limit=MAX_IMAGE_REFERENCE)
+            scores[route] = {"nearest_real": nearest, "real_to_real": real_to_real}
         features = {}
     return PerturbationResult(
         scale=float(scale),
@@ -134,12 +135,3 @@ def perturb(
         realism=scores,
         features=features,
     )
-
-
-def _nearest_scores(reference: torch.Tensor, points: torch.Tensor) -> dict[str, float]:
-    """Median distance to the nearest real item, and real items' own nearest-neighbour median."""
-    reference = reference[torch.randperm(len(reference), generator=torch.Generator().manual_seed(0))[:2000]]
-    nearest = torch.cdist(points, reference).min(dim=1).values
-    own = torch.cdist(reference, reference)
-    own.fill_diagonal_(float("inf"))
-    return {"nearest_real": float(nearest.median()), "real_to_real": float(own.min(dim=1).values.median())}

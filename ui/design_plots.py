@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.plots import GENERATED_COLOUR, REAL_COLOUR, _style
+from ui.plots import GENERATED_COLOUR, REAL_COLOUR, _style, as_numbers
 
 DATA_SPACE_COLOUR = "#ea580c"
 ORIGINAL_COLOUR = "#111827"
@@ -90,7 +90,7 @@ def column_sets_figure(
             )
         fig.update_layout(barmode="group")
     else:
-        numbers = {name: _numbers(s, kind) for name, s in sets.items()}
+        numbers = {name: as_numbers(s, kind) for name, s in sets.items()}
         pooled = np.concatenate(list(numbers.values()))
         if pooled.size:
             low, high = float(pooled.min()), float(pooled.max())
@@ -111,14 +111,6 @@ def column_sets_figure(
         fig.update_layout(barmode="overlay")
     fig.update_yaxes(title_text="share of rows", tickformat=".0%")
     return _style(fig, column, height=height)
-
-
-def _numbers(series: pd.Series, kind: str) -> np.ndarray:
-    if kind == "datetime":
-        times = pd.to_datetime(series, errors="coerce").dropna()
-        return times.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return values[np.isfinite(values)]
 
 
 def predictions_figure(

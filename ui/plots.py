@@ -65,7 +65,7 @@ def loss_figure(history: Sequence[dict[str, float]]) -> go.Figure:
     return _style(fig, "Losses", height=320)
 
 
-def _as_numbers(series: pd.Series, kind: str) -> np.ndarray:
+def as_numbers(series: pd.Series, kind: str) -> np.ndarray:
     """Finite values of a numeric or datetime column as floats (datetimes as nanoseconds)."""
     if kind == "datetime":
         times = pd.to_datetime(series, errors="coerce").dropna()
@@ -106,7 +106,7 @@ def distribution_figure(
             fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=colour))
         fig.update_layout(barmode="group")
     else:
-        values = {name: _as_numbers(s, kind) for name, s, _ in named}
+        values = {name: as_numbers(s, kind) for name, s, _ in named}
         pooled = np.concatenate([v for v in values.values()]) if values else np.array([])
         if pooled.size:
             low, high = float(pooled.min()), float(pooled.max())
@@ -150,7 +150,7 @@ def traversal_figure(
     else:
         stats = []
         for frame in frames:
-            v = _as_numbers(frame[column], kind)
+            v = as_numbers(frame[column], kind)
             stats.append((np.mean(v), *np.percentile(v, [10, 90])) if v.size else (np.nan,) * 3)
         mean, p10, p90 = (np.array(s, dtype=float) for s in zip(*stats, strict=True))
         as_x = (lambda a: pd.to_datetime(a.astype(np.int64))) if kind == "datetime" else (lambda a: a)
@@ -170,7 +170,7 @@ def traversal_figure(
             go.Scatter(x=x, y=as_x(mean), mode="lines+markers", name="mean", line={"color": GENERATED_COLOUR})
         )
         if real is not None:
-            real_values = _as_numbers(real, kind)
+            real_values = as_numbers(real, kind)
             if real_values.size:
                 real_mean = float(np.mean(real_values))
                 fig.add_trace(
