@@ -33,6 +33,21 @@ with steps[3]:
     st.page_link("app_pages/generate.py", label="4 · Generate", icon=":material/auto_awesome:")
     st.caption("Make new data and download it as CSV, Parquet or JSON, in the layout of yours.")
 
+st.subheader("Then go further")
+more = st.columns(3)
+with more[0]:
+    st.page_link("app_pages/design.py", label="7 · Design", icon=":material/target:")
+    st.caption(
+        "Ask for rows with a target value (heavy penguins, hot days) found in the model's latent space, "
+        "or new rows near real ones, each beside the naive alternative."
+    )
+with more[1]:
+    st.page_link("app_pages/learn.py", label="How the models work", icon=":material/school:")
+    st.caption("Every architecture explained: its networks, its losses and what to watch in its curves.")
+with more[2]:
+    st.page_link("app_pages/playground.py", label="2-D playground", icon=":material/scatter_plot:")
+    st.caption("Watch a GAN learn points in the plane live, and see mode collapse happen (or not).")
+
 left, right = st.columns(2)
 with left:
     st.subheader("Ready to explore")
