@@ -434,16 +434,19 @@ def _evolution_search(
     for step in range(steps):
         sigma = 0.5 * (0.1 ** (step / max(1, steps - 1)))
         noise = torch.randn(offspring, n, width, generator=generator) * sigma * axes.scale * axes.free
-        children = axes.clamp((z.unsqueeze(0) + noise).reshape(offspring * n, width))
-        child_objective, child_miss = loss_of(children)
-        child_objective = child_objective.reshape(offspring, n)
+        children = axes.clamp((z.unsqueeze(0) + noise).reshape(offspring * n, width)).reshape(offspring, n, width)
+        # Score each brood in a batch of n, like the parents: the generator's own noise (Gumbel on
+        # categories) and the conditions then line up row by row with the parent each child replaces.
+        scored = [loss_of(children[k]) for k in range(offspring)]
+        child_objective = torch.stack([objective for objective, _ in scored])  # (offspring, n)
+        child_miss = torch.stack([m for _, m in scored])
         winner = child_objective.argmin(dim=0)  # (n,) best child of each start
-        chosen = child_objective.gather(0, winner[None]).squeeze(0)
+        rows = torch.arange(n)
+        chosen = child_objective[winner, rows]
         better = chosen < best
-        picked = children.reshape(offspring, n, width)[winner, torch.arange(n)]
-        z = torch.where(better[:, None], picked, z)
+        z = torch.where(better[:, None], children[winner, rows], z)
         best = torch.where(better, chosen, best)
-        miss = torch.where(better, child_miss.reshape(offspring, n)[winner, torch.arange(n)], miss)
+        miss = torch.where(better, child_miss[winner, rows], miss)
         history.append({"latent": float(miss.median())})
     return z
 

@@ -93,6 +93,14 @@ def test_gradient_free_search_also_reaches_the_target(wgan, penguins, surrogate)
     assert len(result.history) == 100 and result.history[-1]["latent"] < result.history[0]["latent"]
 
 
+@pytest.mark.parametrize("method", ["gradient", "evolution"])
+def test_conditional_models_design_within_a_chosen_condition(penguins, method):
+    model = gen_models.load(PRETRAINED / "cgan_penguins")
+    result = design(model, penguins, "flipper_length_mm", 200, rows=8, method=method, condition="Adelie", seed=0)
+    assert (result.rows["species"] == "Adelie").all()
+    assert result.hit_share(result.predictions) >= 0.6
+
+
 def test_design_is_deterministic_and_projects_every_set(wgan, penguins, surrogate):
     a = design(wgan, penguins, "body_mass_g", 4000, rows=5, steps=30, seed=3, surrogate=surrogate)
     b = design(wgan, penguins, "body_mass_g", 4000, rows=5, steps=30, seed=3, surrogate=surrogate)
