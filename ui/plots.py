@@ -22,22 +22,33 @@ from plotly.subplots import make_subplots
 REAL_COLOUR = "#9aa4b2"
 GENERATED_COLOUR = "#6d28d9"
 LINE_COLOURS = ["#6d28d9", "#ea580c", "#0891b2", "#16a34a", "#db2777", "#ca8a04"]
+GRID_COLOUR = "#eef0f3"
 BINS = 30
 MAX_LEVELS = 15  # bars per categorical chart; rarer levels are summed into "other"
 MAX_LOSS_POINTS = 1500
 
 
+def _layout(title: str | None, height: int) -> dict:
+    """The house layout as a plain dict: passed whole to go.Figure, it is validated once (fast)."""
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        "plot_bgcolor": "white",
+        "bargap": 0.05,
+        "xaxis": {"showgrid": False},
+        "yaxis": {"gridcolor": GRID_COLOUR},
+    }
+    if title:
+        layout["title"] = {"text": title, "font": {"size": 14}}
+    return layout
+
+
 def _style(fig: go.Figure, title: str | None = None, height: int = 260) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14}} if title else None,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        plot_bgcolor="white",
-        bargap=0.05,
-    )
+    """Apply the house layout to a figure built step by step (every axis, for subplots too)."""
+    fig.update_layout({k: v for k, v in _layout(title, height).items() if k not in ("xaxis", "yaxis")})
     fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#eef0f3")
+    fig.update_yaxes(gridcolor=GRID_COLOUR)
     return fig
 
 
@@ -85,13 +96,17 @@ def distribution_figure(
     real: pd.Series | None,
     height: int = 240,
 ) -> go.Figure:
-    """Share of rows per bin (numbers, dates) or per level (categories): real vs generated."""
-    fig = go.Figure()
+    """Share of rows per bin (numbers, dates) or per level (categories): real vs generated.
+
+    Built from plain dicts in one go.Figure call: validating once instead of per update is ~10x
+    faster (about 2 ms instead of 13-18 ms), and the Explore page redraws three of these per slider move.
+    """
     named = [
         (name, s, colour)
         for name, s, colour in (("real", real, REAL_COLOUR), ("generated", generated, GENERATED_COLOUR))
         if s is not None
     ]
+    traces = []
     if kind == "categorical":
         labels = {name: _labels(s) for name, s, _ in named}
         first = labels[named[0][0]]
@@ -103,8 +118,7 @@ def distribution_figure(
             x = list(order) + (["other"] if other > 1e-9 and len(shares) > len(order) else [])
             if len(x) > len(order):
                 y.append(other)
-            fig.add_trace(go.Bar(x=x, y=y, name=name, marker_color=colour))
-        fig.update_layout(barmode="group")
+            traces.append({"type": "bar", "x": x, "y": y, "name": name, "marker": {"color": colour}})
     else:
         values = {name: as_numbers(s, kind) for name, s, _ in named}
         pooled = np.concatenate([v for v in values.values()]) if values else np.array([])
@@ -118,10 +132,13 @@ def distribution_figure(
             for name, _, colour in named:
                 counts, _ = np.histogram(values[name], bins=edges)
                 shares = counts / max(1, counts.sum())
-                fig.add_trace(go.Bar(x=x, y=shares, name=name, marker_color=colour, opacity=0.65))
-        fig.update_layout(barmode="overlay")
-    fig.update_yaxes(title_text="share of rows", tickformat=".0%")
-    return _style(fig, column, height=height)
+                traces.append(
+                    {"type": "bar", "x": x, "y": shares, "name": name, "marker": {"color": colour}, "opacity": 0.65}
+                )
+    layout = _layout(column, height)
+    layout["barmode"] = "group" if kind == "categorical" else "overlay"
+    layout["yaxis"].update(title={"text": "share of rows"}, tickformat=".0%")
+    return go.Figure(data=traces, layout=layout)
 
 
 def traversal_figure(
@@ -392,7 +409,7 @@ def sequence_traversal_figure(
             )
     fig.update_xaxes(title_text=index_name, showgrid=False)
     fig.update_yaxes(title_text=value_name, row=1, col=1)
-    fig.update_yaxes(gridcolor="#eef0f3")
+    fig.update_yaxes(gridcolor=GRID_COLOUR)
     fig.update_layout(
         height=340,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
