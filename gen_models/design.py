@@ -374,12 +374,9 @@ def design(
         "data space": data_features[:, inputs].numpy(),
     }
     realism_scores = {
-        "latent": realism(space, real_features, latent_features, inputs),
-        "data space": realism(space, real_features, data_features, inputs),
+        "latent": realism(space, real, designed, real_features, latent_features, inputs),
+        "data space": realism(space, real, data_rows, real_features, data_features, inputs),
     }
-    categorical = [b.column for b in space.blocks if b.kind == "categorical"]
-    realism_scores["latent"]["unseen_combinations"] = unseen_combinations(real, designed, categorical)
-    realism_scores["data space"]["unseen_combinations"] = unseen_combinations(real, data_rows, categorical)
     return DesignResult(
         target=target,
         goal=goal,
@@ -495,7 +492,12 @@ def snap_levels(space: FeatureSpace, features: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def realism(
-    space: FeatureSpace, real_features: torch.Tensor, features: torch.Tensor, inputs: torch.Tensor
+    space: FeatureSpace,
+    real: pd.DataFrame,
+    rows: pd.DataFrame,
+    real_features: torch.Tensor,
+    features: torch.Tensor,
+    inputs: torch.Tensor,
 ) -> dict[str, float]:
     """How far a set of rows sits from the real data, in the plain feature space.
 
@@ -503,8 +505,10 @@ def realism(
     - "real_to_real": the same for real rows to their nearest *other* real row (the yardstick:
       a row about this far from the data is as typical as a real one);
     - "out_of_range": share of rows with a number outside the real data's range;
-    - "between_levels": share of rows with a category that is not one of the levels.
-    Distances use every feature but the target's (`inputs`).
+    - "between_levels": share of rows with a category that is not one of the levels;
+    - "unseen_combinations": share of `rows` whose categories combine in a way `real` never does.
+    `features` are those of `rows`; distances use the features selected by `inputs` (the target's
+    are left out when designing).
     """
     nearest, real_to_real = nearest_distances(real_features[:, inputs], features[:, inputs])
     return {
@@ -512,6 +516,9 @@ def realism(
         "real_to_real": real_to_real,
         "out_of_range": float(space.out_of_range(features).float().mean()),
         "between_levels": float(space.between_levels(features).float().mean()),
+        "unseen_combinations": unseen_combinations(
+            real, rows, [b.column for b in space.blocks if b.kind == "categorical"]
+        ),
     }
 
 

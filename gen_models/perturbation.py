@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gen_models.design import nearest_distances, realism, snap_levels, unseen_combinations
+from gen_models.design import nearest_distances, realism, snap_levels
 from gen_models.errors import DataError, ModelError
 from gen_models.features import FeatureSpace
 from gen_models.models.base import GenerativeModel
@@ -102,12 +102,9 @@ def perturb(
             latent_features = space.from_frame(latent_items)
         everything = torch.ones(space.width, dtype=torch.bool)
         scores = {
-            "latent": realism(space, real_features, latent_features, everything),
-            "data space": realism(space, real_features, noisy, everything),
+            "latent": realism(space, real, latent_items, real_features, latent_features, everything),
+            "data space": realism(space, real, data_items, real_features, noisy, everything),
         }
-        categorical = [b.column for b in space.blocks if b.kind == "categorical"]
-        scores["latent"]["unseen_combinations"] = unseen_combinations(real, latent_items, categorical)
-        scores["data space"]["unseen_combinations"] = unseen_combinations(real, data_items, categorical)
         features = {
             "real": real_features.numpy(),
             "originals": space.from_frame(items).numpy(),
