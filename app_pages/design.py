@@ -183,7 +183,7 @@ def show_design(result: DesignResult, real: pd.DataFrame, kinds: dict[str, str])
         )
     with right:
         st.plotly_chart(
-            plots.projection_figure(projection(result), "The rows on a map of the real data"),
+            plots.projection_figure(projection(result.features), "The rows on a map of the real data"),
             key="design_map",
             config={"displayModeBar": False},
         )
@@ -352,7 +352,8 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
         "far from the data are as typical as real ones."
     )
     if kind == "table":
-        points = _perturbation_map(result)
+        # Real rows underneath, the perturbed originals on top.
+        points = projection({name: result.features[name] for name in ("real", "data space", "latent", "originals")})
         st.plotly_chart(
             plots.projection_figure(points, "Where the new rows land", names=plots.PERTURBATION_NAMES),
             key="perturb_map",
@@ -414,15 +415,6 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
         mime="text/csv",
         key="perturb_download",
     )
-
-
-def _perturbation_map(result: PerturbationResult) -> dict[str, np.ndarray]:
-    real = result.features["real"]
-    center = real.mean(axis=0)
-    _, _, vt = np.linalg.svd(real - center, full_matrices=False)
-    axes = vt[:2].T
-    order = ("real", "data space", "latent", "originals")
-    return {name: (result.features[name] - center) @ axes for name in order}
 
 
 def perturb_section() -> None:

@@ -553,14 +553,15 @@ def unseen_combinations(real: pd.DataFrame, rows: pd.DataFrame, columns: list[st
     return float(np.mean([combo not in seen for combo in combos]))
 
 
-def projection(result: DesignResult) -> dict[str, np.ndarray]:
-    """2-D principal-component coordinates of the real, latent-designed and data-space rows.
+def projection(features: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """2-D principal-component coordinates of sets of rows, on the real rows' axes.
 
-    The axes are the real data's first two principal components (of the standardised features),
-    so both designed sets are placed on the same map as the data. Returns {set: (n, 2)}.
+    features: {set name: (n, width)} plain features, with a "real" set (as `DesignResult.features`
+    and `PerturbationResult.features` hold them). The axes are the real rows' first two principal
+    components, so every set is placed on the same map as the data. Returns {set: (n, 2)}, same order.
     """
-    real = result.features["real"]
+    real = features["real"]
     center = real.mean(axis=0)
     _, _, vt = np.linalg.svd(real - center, full_matrices=False)
     axes = vt[:2].T if vt.shape[0] >= 2 else np.pad(vt.T, ((0, 0), (0, 2 - vt.shape[0])))
-    return {name: (values - center) @ axes for name, values in result.features.items()}
+    return {name: (values - center) @ axes for name, values in features.items()}

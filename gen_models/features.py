@@ -51,14 +51,14 @@ class FeatureSpace:
         for span in encoder.spans:
             spans.setdefault(span.column, {})[span.role] = span
         self._numeric: list[tuple[str, dict, object, object]] = []  # (name, params, value span, mode span)
-        self._categorical: list[tuple[str, object]] = []  # (name, category span)
+        self._categorical: dict[str, object] = {}  # name -> category span
         blocks, start = [], 0
         for entry in encoder.to_dict()["columns"]:
             name = entry["name"]
             if entry["type"] == "categorical":
                 levels = tuple(encoder.levels(name))
                 blocks.append(FeatureBlock(name, "categorical", start, len(levels), levels))
-                self._categorical.append((name, spans[name]["category"]))
+                self._categorical[name] = spans[name]["category"]
                 start += len(levels)
             else:
                 blocks.append(FeatureBlock(name, entry["kind"], start, 1))
@@ -100,7 +100,7 @@ class FeatureSpace:
         pieces, n_numeric = [], 0
         for block in self.blocks:
             if block.kind == "categorical":
-                span = next(s for name, s in self._categorical if name == block.column)
+                span = self._categorical[block.column]
                 probs = x[:, span.start : span.start + span.width]
                 pieces.append(probs / probs.sum(dim=1, keepdim=True).clamp_min(1e-8))
             else:

@@ -105,7 +105,7 @@ def test_design_is_deterministic_and_projects_every_set(wgan, penguins, surrogat
     a = design(wgan, penguins, "body_mass_g", 4000, rows=5, steps=30, seed=3, surrogate=surrogate)
     b = design(wgan, penguins, "body_mass_g", 4000, rows=5, steps=30, seed=3, surrogate=surrogate)
     pd.testing.assert_frame_equal(a.rows, b.rows)
-    points = projection(a)
+    points = projection(a.features)
     assert points["real"].shape == (len(penguins), 2) and points["latent"].shape == (5, 2)
 
 
