@@ -243,6 +243,25 @@ def traversal_view(
     )
 
 
+def map_figure(
+    key: str, codes: list[LatentCode], latent: np.ndarray, x_name: str, y_name: str, colour: pd.Series | None
+):  # noqa: ANN201 - a plotly Figure
+    """The first MAP_POINTS real items at their codes (x_name across, y_name up), × at the sliders' values."""
+    shown = np.arange(len(latent))[:MAP_POINTS]
+    by_name = {code.name: code for code in codes}
+    names = list(by_name)
+    marker = (code_ui.slider_value(key, by_name[x_name]), code_ui.slider_value(key, by_name[y_name]))
+    return latent_map_figure(
+        latent[shown],
+        names.index(x_name),
+        names.index(y_name),
+        x_name,
+        y_name,
+        None if colour is None else colour.iloc[shown],
+        marker,
+    )
+
+
 def encoder_view(
     source: ModelSource, model: GenerativeModel, codes: list[LatentCode], real: pd.DataFrame, seed: int
 ) -> None:
@@ -262,18 +281,7 @@ def encoder_view(
         key=f"map_colour:{key}",
         format_func=lambda c: "nothing" if c is None else c,
     )
-    shown = np.arange(len(real))[:MAP_POINTS]
-    by_name = {code.name: code for code in codes}
-    marker = (code_ui.slider_value(key, by_name[x_name]), code_ui.slider_value(key, by_name[y_name]))
-    figure = latent_map_figure(
-        latent[shown],
-        names.index(x_name),
-        names.index(y_name),
-        x_name,
-        y_name,
-        real[colour].iloc[shown] if colour else None,
-        marker,
-    )
+    figure = map_figure(key, codes, latent, x_name, y_name, real[colour] if colour else None)
     st.plotly_chart(figure, key="latent_map", config={"displayModeBar": False})
 
     st.markdown("**Start from a real row**")
@@ -408,18 +416,7 @@ def image_encoder_view(
     c1, c2 = st.columns(2)
     x_name = c1.selectbox("Across", names, index=0, key=f"map_x:{key}")
     y_name = c2.selectbox("Up", names, index=min(1, len(names) - 1), key=f"map_y:{key}")
-    shown = np.arange(len(real))[:MAP_POINTS]
-    by_name = {code.name: code for code in codes}
-    marker = (code_ui.slider_value(key, by_name[x_name]), code_ui.slider_value(key, by_name[y_name]))
-    figure = latent_map_figure(
-        latent[shown],
-        names.index(x_name),
-        names.index(y_name),
-        x_name,
-        y_name,
-        real[label].iloc[shown] if label else None,
-        marker,
-    )
+    figure = map_figure(key, codes, latent, x_name, y_name, real[label] if label else None)
     figure.update_layout(title={"text": "Real images in the code space"})
     st.plotly_chart(figure, key="latent_map", config={"displayModeBar": False})
 

@@ -86,6 +86,20 @@ def texts(at: AppTest, kind: str) -> str:
     return " ".join(str(element.value) for element in getattr(at, kind))
 
 
+def capture_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Media file id -> the bytes a download button serves, filled in as the page runs."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    return stored
+
+
 def open_tab(at: AppTest, model_key: str, tabs: int, label: str) -> AppTest:
     """Select an Explore tab (the tabs are lazy: only the open one runs) and rerun."""
     at.session_state[f"view:{model_key}:{tabs}"] = label
@@ -207,15 +221,7 @@ def test_moving_a_code_slider_changes_the_rows(vae_run: tuple[Path, str], monkey
 def test_generate_downloads_exactly_the_rows_shown(vae_run: tuple[Path, str], monkeypatch) -> None:
     root, run_id = vae_run
     monkeypatch.setenv("LATENT_LAB_RUNS", str(root))
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        stored[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    stored = capture_downloads(monkeypatch)
     at = app(SESSION).run()
     at.switch_page("app_pages/generate.py").run()
     at.number_input(key="gen_rows").set_value(250).run()
@@ -359,15 +365,7 @@ def test_generate_images_downloads_pixel_columns(media_models, monkeypatch, runs
     import ui.models
 
     monkeypatch.setattr(ui.models, "PRETRAINED_DIR", media_models)
-    stored: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        stored[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    stored = capture_downloads(monkeypatch)
     at = app().run()
     at.switch_page("app_pages/generate.py").run()
     at.selectbox(key="generate_model").select("pretrained:infogan_tiny").run()
