@@ -309,7 +309,11 @@ def pick_items(model: GenerativeModel, real: pd.DataFrame, key: str) -> tuple[pd
     kind = data_kind(model)
     a, b = st.columns(2)
     n_random = int(a.number_input("Random real items to start from", 1, 50, 6, key=f"{key}_n"))
-    draw = int(b.number_input("Draw", 0, 10_000, 0, key=f"{key}_draw", help="Another number, another handful."))
+    draw = int(
+        b.number_input(
+            "Random pick number", 0, 10_000, 0, key=f"{key}_draw", help="Change it for another random handful."
+        )
+    )
     picked: list[int] = []
     if kind == "table":
         with st.expander("…or tick real rows yourself"):
