@@ -7,17 +7,12 @@ first session calls st.navigation, so a first visit straight to /explore would s
 """
 
 import streamlit as st
-import torch
 
 from ui import runs
+from ui.startup import load_torch_in_background
 from ui.state import session_id
 
 st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
-
-# The models are small MLPs: extra intra-op threads buy nothing, and on a shared CPU server they
-# fight the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
-if not torch.cuda.is_available() and torch.get_num_threads() != 1:
-    torch.set_num_threads(1)
 
 sid = session_id()
 
@@ -44,3 +39,7 @@ if active:
     st.sidebar.caption(f"Training now: {', '.join(run.info.model for run in active)} (see the Train page).")
 
 navigation.run()
+
+# After the page is drawn, so the first visit is not slowed by it: torch and the model code load
+# in the background (once per server process) and set torch to one thread per worker.
+load_torch_in_background()

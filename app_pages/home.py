@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from gen_models import list_models
-from ui.architectures import ARCHITECTURES
 from ui.models import card_figures, card_summary, pretrained_sources
+from ui.startup import gpu_name, torch_ready
 
 FIGURES_SHOWN = 6  # measured figures listed per pretrained model; the model card on Explore has them all
 
@@ -66,10 +65,28 @@ with left:
 with right:
     st.subheader("The models")
     for name, description in list_models().items():
-        title = ARCHITECTURES[name].title if name in ARCHITECTURES else name
-        st.markdown(f"**{title}** (`{name}`) — {description}")
+        title, _, what = description.partition(": ")
+        st.markdown(f"**{title}** (`{name}`) — {what}")
 
-if torch.cuda.is_available():
-    st.caption(f"Training runs on a GPU: {torch.cuda.get_device_name(0)}.")
-else:
-    st.caption("Training runs on the CPU (no GPU found): the example tables take about a minute per model.")
+
+# No torch on this page, so it opens before torch has loaded (see ui/startup.py). Until then this
+# line says so and looks again every second; once torch is there the whole page redraws, once,
+# and the line is drawn without the polling.
+polling = not torch_ready.is_set()
+
+
+@st.fragment(run_every=1.0 if polling else None)
+def device_line(polling: bool) -> None:
+    if not torch_ready.is_set():
+        st.caption("Checking whether a GPU is available…")
+        return
+    if polling:
+        st.rerun()
+    gpu = gpu_name()
+    if gpu:
+        st.caption(f"Training runs on a GPU: {gpu}.")
+    else:
+        st.caption("Training runs on the CPU (no GPU found): the example tables take about a minute per model.")
+
+
+device_line(polling)

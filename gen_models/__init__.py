@@ -11,23 +11,49 @@ again = gen_models.load("runs/penguins")
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from gen_models.checkpoint import load_model as load  # noqa: E402
+# Only torch-free modules are imported here: the app's first page imports gen_models for the data
+# sets and the model list, and torch alone takes seconds to import. The model classes and the
+# checkpoint code load on first use (see load, create and __getattr__ below).
+from gen_models.catalogue import MODEL_DESCRIPTIONS  # noqa: E402
 from gen_models.data import DataError, infer_schema, read_csv  # noqa: E402
 from gen_models.errors import CheckpointError, ModelError  # noqa: E402
-from gen_models.models import REGISTRY, GenerativeModel, LatentCode  # noqa: E402
+
+if TYPE_CHECKING:
+    from gen_models.models import REGISTRY, GenerativeModel, LatentCode
+
+_LAZY = ("REGISTRY", "GenerativeModel", "LatentCode")  # from gen_models.models, which imports torch
+
+
+def __getattr__(name: str) -> Any:
+    """`gen_models.GenerativeModel` and friends, imported when first asked for."""
+    if name in _LAZY:
+        import gen_models.models
+
+        return getattr(gen_models.models, name)
+    raise AttributeError(f"module 'gen_models' has no attribute '{name}'")
 
 
 def list_models() -> dict[str, str]:
-    """Registry name -> one-line description, in registry order."""
-    return {name: cls.description for name, cls in REGISTRY.items()}
+    """Registry name -> one-line description, in registry order (without importing torch)."""
+    return dict(MODEL_DESCRIPTIONS)
+
+
+def load(directory: str | os.PathLike) -> GenerativeModel:
+    """A saved model directory -> the model, ready to sample. Nothing is unpickled."""
+    from gen_models.checkpoint import load_model
+
+    return load_model(directory)
 
 
 def create(name: str, **settings: Any) -> GenerativeModel:
     """A new, untrained model: `create("wgan_gp", epochs=300, seed=0)`. Settings are its Config fields."""
+    from gen_models.models import REGISTRY
+
     if name not in REGISTRY:
         raise ModelError(f"There is no model called '{name}'. Available: {', '.join(REGISTRY)}.")
     return REGISTRY[name](**settings)

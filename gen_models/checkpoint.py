@@ -24,6 +24,7 @@ import safetensors
 import torch
 from safetensors.torch import load_file, save_file
 
+from gen_models.catalogue import META_FILE, WEIGHTS_FILE
 from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout, encoder_from_dict
 from gen_models.errors import CheckpointError
@@ -32,8 +33,6 @@ from gen_models.training import TrainResult
 
 FORMAT = "latent-lab-model"
 FORMAT_VERSION = 1
-WEIGHTS_FILE = "weights.safetensors"
-META_FILE = "model.json"
 
 
 def _sha256(path: Path) -> str:

@@ -23,7 +23,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 import gen_models
-from ui import runs
+from ui import runs, startup
 from ui.export import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,8 +125,31 @@ def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
     assert "latent codes" in text
     for name in gen_models.list_models():
         assert f"`{name}`" in text
-    assert any("CPU" in c.value or "GPU" in c.value for c in at.caption)
+    # Home draws before torch has loaded (ui/startup.py); once it has, the device line says which.
+    assert startup.torch_ready.wait(timeout=60)
+    at.run()
+    assert any(c.value.startswith("Training runs on") for c in at.caption), [c.value for c in at.caption]
     assert re.fullmatch(r"[0-9a-f]{12}", at.query_params["session"])
+
+
+HOME_WITHOUT_TORCH = """
+import sys
+from streamlit.testing.v1 import AppTest
+import ui.startup
+ui.startup.load_torch_in_background = lambda: None  # keep torch out, to see whether Home needs it
+at = AppTest.from_file("app.py", default_timeout=60).run()
+assert not at.exception, at.exception
+print("torch" in sys.modules, [c.value for c in at.caption][-1])
+"""
+
+
+def test_home_opens_without_importing_torch(runs_root: Path) -> None:
+    """Torch takes seconds to import; the first page must not wait for it (ui/startup.py)."""
+    done = subprocess.run(
+        [sys.executable, "-c", HOME_WITHOUT_TORCH], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False Checking whether a GPU is available…"
 
 
 def test_bundled_data_with_an_unusable_column_is_fixed_and_explained(runs_root: Path) -> None:

@@ -58,6 +58,16 @@ def test_registry_lists_issue_models():
         assert description and "\n" not in description
 
 
+def test_torch_free_catalogue_matches_the_registry():
+    """The app's first page lists models from gen_models.catalogue, without importing the classes."""
+    assert list(gen_models.list_models()) == list(REGISTRY)
+    for name, cls in REGISTRY.items():
+        assert cls.name == name
+        assert gen_models.list_models()[name] == cls.description
+        title, _, what = cls.description.partition(": ")
+        assert title and what, "Home shows the part before ': ' as the title"
+
+
 def test_few_steps_give_finite_losses(trained):
     model, result = trained
     assert result.status == "finished", result.message

@@ -12,20 +12,22 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import gen_models
-from gen_models.checkpoint import META_FILE
+from gen_models.catalogue import META_FILE
 from gen_models.data.datasets import list_datasets, load_dataset
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
-from gen_models.models import GenerativeModel
 from ui import runs
 from ui.state import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from gen_models.models import GenerativeModel  # imports torch: pages that load models import it
 
 # Ready-made models: pretrained/ in the project; LATENT_LAB_PRETRAINED points elsewhere (tests, benchmarks).
 PRETRAINED_DIR = Path(os.environ.get("LATENT_LAB_PRETRAINED") or PROJECT_ROOT / "pretrained")

@@ -34,13 +34,14 @@ import gen_models
 from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
-from gen_models.models import GenerativeModel
 
 if TYPE_CHECKING:
+    from gen_models.models import GenerativeModel
     from gen_models.monitor import QualityMonitor
 
-# gen_models.monitor (scipy.stats, scikit-learn) is imported where it is used, not here: every page
-# imports this module, and the first page should not wait a second for statistics it never runs.
+# gen_models.models (torch) and gen_models.monitor (scipy.stats, scikit-learn) are imported where
+# they are used, not here: every page imports this module, and the first page should not wait
+# seconds for libraries it never runs.
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma
 
 from gen_models.data.errors import DataError
 from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
@@ -408,6 +407,8 @@ def _dirichlet_process_mixture(z: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     deterministic. Priors as in sklearn: mean prior = mean of z, mean precision prior = 1,
     degrees of freedom prior = 1, covariance prior = variance of z.
     """
+    from scipy.special import digamma  # here, not at the top: the app's first page reads no data
+
     n = len(z)
     mean_prior, variance_prior = z.mean(), z.var()
     # Responsibilities are stored (k, n), mode-major, so sums over modes run along contiguous rows.

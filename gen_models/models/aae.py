@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.nets import SpanHead, mlp, span_reconstruction_loss
@@ -48,7 +49,7 @@ class AAEConfig(TrainConfig):
 
 class AAE(GenerativeModel):
     name = "aae"
-    description = "Adversarial autoencoder: an autoencoder whose codes a discriminator pushes onto a chosen prior."
+    description = MODEL_DESCRIPTIONS["aae"]
     Config = AAEConfig
     config: AAEConfig
     supports_condition = True  # supervised variant: the label goes to the decoder, the code keeps style

@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.nets import SpanHead, mlp
 from gen_models.training import TrainConfig
@@ -40,7 +41,7 @@ class BiGANConfig(TrainConfig):
 
 class BiGAN(GenerativeModel):
     name = "bigan"
-    description = "BiGAN: a GAN plus an encoder, trained together so the encoder inverts the generator."
+    description = MODEL_DESCRIPTIONS["bigan"]
     Config = BiGANConfig
     config: BiGANConfig
     has_encoder = True

@@ -8,11 +8,12 @@ requirement of a condition column differs.
 
 from __future__ import annotations
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.gan import GAN
 
 
 class CGAN(GAN):
     name = "cgan"
-    description = "Conditional GAN: generator and discriminator both see a category label; sample any label on demand."
+    description = MODEL_DESCRIPTIONS["cgan"]
     supports_condition = True
     needs_condition = True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.nets import SpanHead, mlp
 from gen_models.training import TrainConfig
@@ -30,7 +31,7 @@ class GANConfig(TrainConfig):
 
 class GAN(GenerativeModel):
     name = "gan"
-    description = "Vanilla GAN: generator vs discriminator with the original cross-entropy loss."
+    description = MODEL_DESCRIPTIONS["gan"]
     Config = GANConfig
     config: GANConfig
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.nets import SpanHead, mlp
@@ -107,7 +108,7 @@ def conv_discriminator(height: int, width: int, channels: int, fc_width: int) ->
 
 class InfoGAN(GenerativeModel):
     name = "infogan"
-    description = "InfoGAN: a GAN whose categorical and continuous codes learn to control clear features, unsupervised."
+    description = MODEL_DESCRIPTIONS["infogan"]
     Config = InfoGANConfig
     config: InfoGANConfig
     data_kinds = ("table", "images")

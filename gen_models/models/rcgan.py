@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.training import TrainConfig
 
@@ -88,7 +89,7 @@ class _Discriminator(nn.Module):
 
 class RCGAN(GenerativeModel):
     name = "rcgan"
-    description = "Recurrent conditional GAN: LSTM generator and discriminator for labelled time series."
+    description = MODEL_DESCRIPTIONS["rcgan"]
     Config = RCGANConfig
     config: RCGANConfig
     supports_condition = True

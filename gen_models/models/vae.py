@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.nets import SpanHead, mlp, span_reconstruction_loss
 from gen_models.training import TrainConfig
@@ -29,7 +30,7 @@ class VAEConfig(TrainConfig):
 
 class VAE(GenerativeModel):
     name = "vae"
-    description = "Variational autoencoder: encodes rows into a smooth latent space and decodes new rows from it."
+    description = MODEL_DESCRIPTIONS["vae"]
     Config = VAEConfig
     config: VAEConfig
     has_encoder = True

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.nets import SpanHead, mlp
 from gen_models.training import TrainConfig
@@ -44,9 +45,7 @@ def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Te
 
 class WGANGP(GenerativeModel):
     name = "wgan_gp"
-    description = (
-        "Wasserstein GAN with gradient penalty: softmax per category column, a critic loss that tracks quality."
-    )
+    description = MODEL_DESCRIPTIONS["wgan_gp"]
     Config = WGANGPConfig
     config: WGANGPConfig
     supports_condition = True

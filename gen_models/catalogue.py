@@ -1,0 +1,25 @@
+"""What Latent Lab offers, readable without loading torch: the app's first page lists it.
+
+- `MODEL_DESCRIPTIONS`: registry name -> one-line description, in registry order; each model
+  class takes its `description` from here, and `gen_models.models.REGISTRY` must list the same
+  names in the same order (a test checks it).
+- The file names of a saved model directory (`gen_models.checkpoint` reads and writes them).
+"""
+
+from __future__ import annotations
+
+MODEL_DESCRIPTIONS: dict[str, str] = {
+    "gan": "Vanilla GAN: generator vs discriminator with the original cross-entropy loss.",
+    "cgan": "Conditional GAN: generator and discriminator both see a category label; sample any label on demand.",
+    "wgan_gp": (
+        "Wasserstein GAN with gradient penalty: softmax per category column, a critic loss that tracks quality."
+    ),
+    "vae": "Variational autoencoder: encodes rows into a smooth latent space and decodes new rows from it.",
+    "rcgan": "Recurrent conditional GAN: LSTM generator and discriminator for labelled time series.",
+    "aae": "Adversarial autoencoder: an autoencoder whose codes a discriminator pushes onto a chosen prior.",
+    "bigan": "BiGAN: a GAN plus an encoder, trained together so the encoder inverts the generator.",
+    "infogan": "InfoGAN: a GAN whose categorical and continuous codes learn to control clear features, unsupervised.",
+}
+
+WEIGHTS_FILE = "weights.safetensors"  # every network's tensors, keyed "<network>.<parameter>"
+META_FILE = "model.json"  # everything else: architecture, config, schema, encoder, codes, history

@@ -1,0 +1,41 @@
+"""Torch, loaded in the background once per server process, so the first page does not wait for it.
+
+Importing torch takes seconds, longer than everything else on the Home page put together. Home
+does not need it (the model list and pretrained cards come from gen_models.catalogue and JSON
+files), so app.py starts `load_torch_in_background()` after the page has been drawn, and a page
+that needs torch before the thread is done simply waits at its own `import` (Python's import lock).
+Home's one torch fact, whether a GPU is in use, is shown once `torch_ready` is set.
+"""
+
+from __future__ import annotations
+
+import threading
+
+torch_ready = threading.Event()  # set once torch and the model code are imported and configured
+_started = threading.Lock()  # held forever by the first caller: the thread starts once
+
+
+def _load_torch() -> None:
+    import torch
+
+    import gen_models.checkpoint  # noqa: F401 - the model classes and checkpoint code, for the next page
+
+    # The models are small: extra intra-op threads buy nothing, and on a shared CPU server they fight
+    # the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
+    # Threads started after this call (script runs, training workers) use one thread each.
+    if not torch.cuda.is_available() and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    torch_ready.set()
+
+
+def load_torch_in_background() -> None:
+    """Start the loading thread, the first time this is called in the process; later calls do nothing."""
+    if _started.acquire(blocking=False):
+        threading.Thread(target=_load_torch, name="latent-lab-load-torch", daemon=True).start()
+
+
+def gpu_name() -> str | None:
+    """The GPU training runs on, or None for the CPU. Only call once `torch_ready` is set."""
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
