@@ -165,20 +165,20 @@ def test_two_sessions_train_at_once_and_see_only_their_own_runs(server, browser)
         page.get_by_role("button", name="Or use the Palmer penguins example").click()
         wait_idle(page)
         start_training(page, "Variational autoencoder", epochs=25)
-    for page in pages:
-        # Headless Chromium throttles timers in a tab that is not in front, which can starve the
-        # page's polling fragment; bring each to the front as a user looking at it would.
-        page.bring_to_front()
-        finished = page.get_by_text("Trained 25 epochs", exact=False).first
-        try:
-            finished.wait_for(timeout=90_000)
-        except playwright.TimeoutError:
-            page.reload()  # the run lives on the server: a reload must find it finished
-            wait_idle(page)
-            finished.wait_for(timeout=90_000)
-
     sessions = [page.url.split("session=")[1][:12] for page in pages]
     assert sessions[0] != sessions[1]
+    # Training runs in server threads, not in the pages: both runs finish while the first tab sits
+    # in the background (headless Chromium throttles a background tab's timers, and with them the
+    # page's polling) and nobody looks at either page.
+    deadline = time.monotonic() + 180
+    while not all(list((runs_dir / sid).glob("*/model.json")) for sid in sessions):
+        assert time.monotonic() < deadline, "both runs finish on the server"
+        time.sleep(1)
+    for page in pages:
+        # A tab brought back to the front catches up by itself, without a reload.
+        page.bring_to_front()
+        page.get_by_text("Trained 25 epochs", exact=False).first.wait_for(timeout=30_000)
+
     for page, sid in zip(pages, sessions, strict=True):
         run_ids = [path.name for path in (runs_dir / sid).iterdir() if path.is_dir()]
         assert len(run_ids) == 1
