@@ -8,7 +8,7 @@ server starts, how much memory it holds while a model trains.
     slider move (sample + figure/picture building), median of 20, for 1,000 table rows and for
     64 images; for images also the Plotly-heatmap alternative we did not pick, and payload sizes;
 (b) browser: slider move -> new samples on screen (image src / chart data changes), median of 10;
-(c) `streamlit run` -> first page ready (script finished, title shown);
+(c) `streamlit run` -> first page ready (script finished, title shown), and its GPU/CPU line shown;
 (d) server resident memory (VmRSS of the server and its children, from /proc) while one training runs.
 Models: pretrained/infogan_mnist and pretrained/vae_penguins when present; otherwise tiny
 stand-ins are trained first (the figures then say so).
@@ -130,7 +130,10 @@ def browser_figures() -> None:
             page.wait_for_function(IDLE, timeout=60_000)
             page.get_by_text("Four steps").wait_for()
             ready = time.perf_counter() - started
-            print(f"(c) streamlit run -> health check answers: {healthy:.1f} s; -> first page ready: {ready:.1f} s")
+            page.get_by_text("Training runs on").wait_for(timeout=60_000)  # once torch has loaded (ui/startup.py)
+            device = time.perf_counter() - started
+            print(f"(c) streamlit run -> health check answers: {healthy:.1f} s; -> first page ready: {ready:.1f} s;"
+                  f" -> its GPU/CPU line shown: {device:.1f} s")  # fmt: skip
 
             page.goto(f"http://127.0.0.1:{port}/explore")
             wait_idle(page)
