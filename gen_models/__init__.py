@@ -92,6 +92,7 @@ __all__ = [
     "GenerativeModel",
     "LatentCode",
     "ModelError",
+    "REGISTRY",
     "create",
     "design",
     "infer_schema",

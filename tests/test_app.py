@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -130,6 +131,29 @@ def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
     at.run()
     assert any(c.value.startswith("Training runs on") for c in at.caption), [c.value for c in at.caption]
     assert re.fullmatch(r"[0-9a-f]{12}", at.query_params["session"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the one-thread rule is for CPU servers")
+def test_a_training_worker_uses_one_torch_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even a run started before the background loading thread has set the rule (ui/startup.py)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # what torch picks by itself on a 2-core machine; threads started now inherit it
+    model = gen_models.create("vae", epochs=1, batch_size=64, seed=0)
+    fit, seen = model.fit, []
+
+    def fit_and_count(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen.append(torch.get_num_threads())  # in the worker thread, as training starts
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(model, "fit", fit_and_count)
+    frame = gen_models.load_dataset("penguins")
+    try:
+        schema = gen_models.infer_schema(frame)
+        run = runs.start_run(SESSION, tmp_path, model, frame, schema, None, "penguins", "penguins")
+        run.wait(timeout=60)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1]
 
 
 HOME_WITHOUT_TORCH = """

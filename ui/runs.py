@@ -34,6 +34,7 @@ import gen_models
 from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
+from ui.startup import use_one_torch_thread
 
 if TYPE_CHECKING:
     from gen_models.models import GenerativeModel
@@ -245,6 +246,7 @@ class TrainingRun:
 
     def _work(self) -> None:
         info = self.info
+        use_one_torch_thread()
         try:
             result = self.model.fit(
                 self.frame,

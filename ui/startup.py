@@ -15,16 +15,24 @@ torch_ready = threading.Event()  # set once torch and the model code are importe
 _started = threading.Lock()  # held forever by the first caller: the thread starts once
 
 
-def _load_torch() -> None:
+def use_one_torch_thread() -> None:
+    """On the CPU, one torch thread for the calling thread and the threads started after it.
+
+    The models are small: extra intra-op threads buy nothing, and on a shared CPU server they fight
+    the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
+    Called by the loading thread below and by every training worker as it starts (ui/runs.py), so a
+    run started before the loading thread is done follows the rule too.
+    """
     import torch
 
-    import gen_models.checkpoint  # noqa: F401 - the model classes and checkpoint code, for the next page
-
-    # The models are small: extra intra-op threads buy nothing, and on a shared CPU server they fight
-    # the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
-    # Threads started after this call (script runs, training workers) use one thread each.
     if not torch.cuda.is_available() and torch.get_num_threads() != 1:
         torch.set_num_threads(1)
+
+
+def _load_torch() -> None:
+    import gen_models.checkpoint  # noqa: F401 - the model classes and checkpoint code, for the next page
+
+    use_one_torch_thread()
     torch_ready.set()
 
 
