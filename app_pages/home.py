@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gen_models import list_models
+from gen_models.catalogue import MODEL_TITLES
 from ui.models import card_figures, card_summary, pretrained_sources
 from ui.startup import gpu_name, torch_ready
 
@@ -65,8 +66,7 @@ with left:
 with right:
     st.subheader("The models")
     for name, description in list_models().items():
-        title, _, what = description.partition(": ")
-        st.markdown(f"**{title}** (`{name}`) — {what}")
+        st.markdown(f"**{MODEL_TITLES[name]}** (`{name}`) — {description}")
 
 
 # No torch on this page, so it opens before torch has loaded (see ui/startup.py). Until then this

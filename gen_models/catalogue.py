@@ -3,6 +3,7 @@
 - `MODEL_DESCRIPTIONS`: registry name -> one-line description, in registry order; each model
   class takes its `description` from here, and `gen_models.models.REGISTRY` must list the same
   names in the same order (a test checks it).
+- `MODEL_TITLES`: registry name -> the short name the app shows (Home, Train, Learn).
 - The file names of a saved model directory (`gen_models.checkpoint` reads and writes them).
 """
 
@@ -19,6 +20,17 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
     "aae": "Adversarial autoencoder: an autoencoder whose codes a discriminator pushes onto a chosen prior.",
     "bigan": "BiGAN: a GAN plus an encoder, trained together so the encoder inverts the generator.",
     "infogan": "InfoGAN: a GAN whose categorical and continuous codes learn to control clear features, unsupervised.",
+}
+
+MODEL_TITLES: dict[str, str] = {
+    "gan": "GAN",
+    "cgan": "Conditional GAN",
+    "wgan_gp": "WGAN-GP",
+    "vae": "Variational autoencoder",
+    "rcgan": "Recurrent conditional GAN",
+    "aae": "Adversarial autoencoder",
+    "bigan": "BiGAN",
+    "infogan": "InfoGAN",
 }
 
 WEIGHTS_FILE = "weights.safetensors"  # every network's tensors, keyed "<network>.<parameter>"

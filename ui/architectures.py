@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gen_models.catalogue import MODEL_TITLES
 from gen_models.models.aae import AAEConfig
 from gen_models.models.bigan import BiGANConfig
 from gen_models.models.gan import GANConfig
@@ -152,7 +153,7 @@ _RECONSTRUCTION_WORDS = (
 
 ARCHITECTURES: dict[str, Architecture] = {
     "gan": Architecture(
-        "GAN",
+        MODEL_TITLES["gan"],
         "A generator turns random noise into rows; a discriminator tries to tell them from real rows.\n"
         "Each improves by beating the other. Fast, but its loss curves say little: watch the samples.",
         f'{_NOISE} {_REAL} {_FAKE} G [label="Generator G"]; D [label="Discriminator D"];'
@@ -188,7 +189,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         failures=(_MODE_COLLAPSE, _OSCILLATION, _D_WINS),
     ),
     "cgan": Architecture(
-        "Conditional GAN",
+        MODEL_TITLES["cgan"],
         "A GAN where both networks also see a category (for example the species).\n"
         "After training you can ask for rows of one category: “500 Gentoo penguins”.",
         f"{_NOISE} {_REAL} {_FAKE} {_CATEGORY}"
@@ -242,7 +243,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "wgan_gp": Architecture(
-        "WGAN-GP",
+        MODEL_TITLES["wgan_gp"],
         "Like a GAN, but a critic scores how real rows look instead of saying yes or no.\n"
         "Training is steadier, and its distance estimate shrinks as the rows get better. A good first choice.",
         f'{_NOISE} {_REAL} {_FAKE} G [label="Generator G"]; C [label="Critic"];'
@@ -328,7 +329,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "vae": Architecture(
-        "Variational autoencoder",
+        MODEL_TITLES["vae"],
         "An encoder squeezes each row into a few numbers (its code); a decoder rebuilds the row from them.\n"
         "Every code has a meaning you can slide, and real rows can be placed on the same map.",
         f'{_REAL} E [label="Encoder E"];'
@@ -407,7 +408,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "infogan": Architecture(
-        "InfoGAN",
+        MODEL_TITLES["infogan"],
         "A GAN whose generator also gets a few named codes; a helper network Q must guess them back.\n"
         "That pushes each code to control one visible property, which makes its sliders meaningful.",
         f'{_NOISE} {_REAL} {_FAKE} cc [label="codes c", shape=ellipse, style=filled, fillcolor="#ffedd5"];'
@@ -506,7 +507,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "aae": Architecture(
-        "Adversarial autoencoder",
+        MODEL_TITLES["aae"],
         "An autoencoder whose codes are pushed, by a discriminator, to look like a chosen random shape.\n"
         "Decoding any point of that shape then gives a plausible row.",
         f'{_REAL} E [label="Encoder E"]; zc [label="code z", shape=ellipse, style=filled, fillcolor="#ede9fe"];'
@@ -596,7 +597,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "bigan": Architecture(
-        "BiGAN",
+        MODEL_TITLES["bigan"],
         "A GAN that also learns an encoder from rows back to noise; the discriminator judges (row, code) pairs.\n"
         "So real rows can be placed in the latent space and edited.",
         f'{_NOISE} {_REAL} {_FAKE} G [label="Generator G"]; E [label="Encoder E"];'
@@ -661,7 +662,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         ),
     ),
     "rcgan": Architecture(
-        "Recurrent conditional GAN",
+        MODEL_TITLES["rcgan"],
         "A conditional GAN whose networks read and write sequences step by step (recurrent networks).\n"
         "It makes time series, optionally of a chosen category.",
         'z [label="latent z\\n(per series)", shape=ellipse, style=filled, fillcolor="#ede9fe"];'
