@@ -47,6 +47,35 @@ def test_tiny_training_on_a_table(mixed_table):
     assert set(rows["species"]) <= set(mixed_table["species"])
 
 
+def test_tilted_copies_rotate_about_the_centre_and_keep_the_background():
+    digits = gen_models.load_dataset("digits").iloc[:100]
+    model = gen_models.create("infogan", epochs=1, batch_size=50, c1_tilt=90.0, **TINY_CONV)
+    model.fit(digits, layout=dataset_info("digits").layout)
+    bar = -torch.ones(1, 8, 8)
+    bar[0, 1:7, 3:5] = 1.0  # a vertical bar in tanh units, the background at -1
+    images = bar.reshape(1, 64).repeat(400, 1)
+    tilted = model.tilted(images).reshape(400, 8, 8)
+    assert tilted.min() >= -1.0 - 1e-5 and tilted.max() <= 1.0 + 1e-5
+    assert torch.allclose(tilted[:, 0, 0], torch.tensor(-1.0), atol=1e-5)  # corners stay background
+    # Angles are spread over ±90 degrees: some copies stay nearly upright, some lie nearly flat.
+    column_ink = (tilted + 1).sum(dim=1)[:, 3:5].sum(dim=1) / (tilted + 1).sum(dim=(1, 2))
+    assert column_ink.max() > 0.9 and column_ink.min() < 0.5
+    model.config.c1_tilt = 1e-4
+    assert torch.allclose(model.tilted(images), images, atol=1e-3)  # no angle, no change
+
+
+def test_c1_tilt_trains_on_images_and_is_refused_for_tables(mixed_table):
+    digits = gen_models.load_dataset("digits").iloc[:100]
+    model = gen_models.create("infogan", epochs=2, batch_size=50, c1_tilt=20.0, **TINY_CONV)
+    assert model.fit(digits, layout=dataset_info("digits").layout).status == "finished"
+    assert all(math.isfinite(record["tilted_categorical_info_loss"]) for record in model.history)
+    plain = gen_models.create("infogan", epochs=1, batch_size=50, **TINY_CONV)
+    plain.fit(digits, layout=dataset_info("digits").layout)
+    assert "tilted_categorical_info_loss" not in plain.history[-1]
+    with pytest.raises(gen_models.ModelError, match="c1_tilt"):
+        gen_models.create("infogan", epochs=1, c1_tilt=20.0, **TINY).fit(mixed_table)
+
+
 def test_unfixed_continuous_codes_follow_the_training_prior(mixed_table):
     model = gen_models.create("infogan", epochs=1, batch_size=80, **TINY)
     model.fit(mixed_table)

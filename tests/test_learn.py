@@ -31,7 +31,7 @@ PAGE = str(ROOT / "app_pages" / "learn.py")
 KATEX_COMMANDS = {
     "mathcal", "mathbb", "mathrm", "operatorname", "text", "hat", "log", "tanh", "frac", "tfrac", "sum",
     "left", "right", "big", "Big", "lVert", "rVert", "nabla", "sigma", "lambda", "alpha", "beta", "mu",
-    "varepsilon", "odot", "sim", "mid", "in", "quad", "qquad", "cdot",
+    "varepsilon", "odot", "sim", "mid", "in", "quad", "qquad", "cdot", "theta",
 }  # fmt: skip
 
 

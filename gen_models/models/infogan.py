@@ -8,6 +8,11 @@ lower bound on the mutual information between codes and item) to the losses of G
 pushes G to let each code control something Q can see. On digits, c1 tends to become the digit
 class and the continuous codes style factors such as width and slant: found, not taught.
 
+A common failure on digits is c1 splitting two look-alike digits (4 and 9) by slant instead of by
+shape. `c1_tilt` (images only; off by default, as in the paper) adds one label-free term against
+it: Q must also read c1 from a copy of each generated image rotated by a random angle of up to
+`c1_tilt` degrees, so levels that differ only by slant cannot be read back.
+
 Networks (`self.networks`):
 - "generator": [c1 one-hot, continuous codes, noise] (n, latent_width) -> raw item (n, data_dim);
 - "discriminator": item -> features (n, feature_dim), the body D and Q share;
@@ -54,6 +59,7 @@ class InfoGANConfig(TrainConfig):
     lr_discriminator: float = 2e-4
     dropout: float = 0.0  # MLP discriminator dropout (0: Q needs the features undisturbed)
     tau: float = 0.2  # Gumbel-softmax temperature for categorical table columns
+    c1_tilt: float = 0.0  # images: Q must also read c1 from copies rotated up to this many degrees (0: off)
 
 
 class _Reshape(nn.Module):
@@ -131,6 +137,8 @@ class InfoGAN(GenerativeModel):
         assert self.encoder is not None
         if cfg.n_levels < 2 or cfg.n_continuous < 0 or cfg.noise_dim < 0:
             raise ModelError("InfoGAN needs n_levels >= 2, n_continuous >= 0 and noise_dim >= 0.")
+        if cfg.c1_tilt < 0 or (cfg.c1_tilt > 0 and self.layout.kind != "images"):
+            raise ModelError("InfoGAN's c1_tilt (degrees of rotation) must be >= 0, and above 0 only for images.")
         in_dim = self.code_width + cfg.noise_dim
         if self.uses_conv:
             height, width = self.encoder.shape
@@ -216,27 +224,32 @@ class InfoGAN(GenerativeModel):
         return self.head(raw, mode="gumbel", generator=generator)
 
     def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Q's reading of encoded items x (n, data_dim).
+        """Q's reading of encoded items x (n, data_dim): see `read_codes`."""
+        return self.read_codes(self.networks["discriminator"](x))
+
+    def read_codes(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Q's reading of the codes from body features (n, feature_dim).
 
         Returns c1 logits (n, n_levels), continuous means (n, n_continuous) and, with `learn_std`,
         their log-stds (n, n_continuous) (else None).
         """
         cfg = self.config
-        out = self.networks["q_head"](self.networks["discriminator"](x))
+        out = self.networks["q_head"](features)
         logits = out[:, : cfg.n_levels]
         means = out[:, cfg.n_levels : cfg.n_levels + cfg.n_continuous]
         log_std = out[:, cfg.n_levels + cfg.n_continuous :].clamp(-5.0, 2.0) if cfg.learn_std else None
         return logits, means, log_std
 
     def info_losses(
-        self, fake: torch.Tensor, levels: torch.Tensor, continuous: torch.Tensor
+        self, features: torch.Tensor, levels: torch.Tensor, continuous: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Q's negative log-likelihoods of the codes that made `fake`: (categorical, continuous), scalars.
+        """Q's negative log-likelihoods of the codes behind body features (n, feature_dim): scalars.
 
-        Minimising them maximises InfoGAN's lower bound on the mutual information between codes
-        and items. Cross-entropy takes the raw logits (not a softmax: PyTorch-GAN's mistake).
+        Returns (categorical, continuous). Minimising them maximises InfoGAN's lower bound on the
+        mutual information between codes and items. Cross-entropy takes the raw logits (not a
+        softmax: PyTorch-GAN's mistake).
         """
-        logits, means, log_std = self.infer_codes(fake)
+        logits, means, log_std = self.read_codes(features)
         categorical = nn.functional.cross_entropy(logits, levels)
         if self.config.n_continuous == 0:
             return categorical, categorical.new_zeros(())
@@ -245,6 +258,36 @@ class InfoGAN(GenerativeModel):
         else:
             continuous_nll = log_std + 0.5 * ((continuous - means) / log_std.exp()) ** 2
         return categorical, continuous_nll.sum(dim=1).mean()
+
+    def tilted(self, images: torch.Tensor) -> torch.Tensor:
+        """Encoded images (n, H*W) each rotated by its own random angle within ±`c1_tilt` degrees.
+
+        Rotation about the centre by bilinear resampling; the background (-1 in tanh units) fills
+        the corners. Differentiable, so G's loss reaches through it.
+        """
+        height, width = self.encoder.shape
+        n = images.shape[0]
+        angle = (torch.rand(n, device=images.device) * 2 - 1) * torch.pi * self.config.c1_tilt / 180
+        cos, sin = angle.cos(), angle.sin()
+        zero = torch.zeros_like(angle)
+        theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+        grid = nn.functional.affine_grid(theta, [n, 1, height, width], align_corners=False)
+        # Shift to 0 background so zero padding means "no ink", then back to tanh units.
+        shifted = (images.reshape(n, 1, height, width) + 1).float()
+        rotated = nn.functional.grid_sample(shifted, grid, align_corners=False, padding_mode="zeros")
+        return rotated.reshape(n, height * width) - 1
+
+    def tilted_c1_loss(self, fake: torch.Tensor, levels: torch.Tensor) -> torch.Tensor:
+        """Q's cross-entropy for c1 read from randomly rotated copies of generated images: a scalar.
+
+        With `c1_tilt` > 0, a level that differs from another only by slant cannot be read back
+        once images are tilted, so G is pushed to make the levels differ in shape (on digits: in
+        which digit) and to leave slant to the continuous codes. Zero when `c1_tilt` is 0.
+        """
+        if self.config.c1_tilt <= 0:
+            return fake.new_zeros(())
+        logits, _, _ = self.read_codes(self.networks["discriminator"](self.tilted(fake)))
+        return nn.functional.cross_entropy(logits, levels)
 
     def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
         cfg = self.config
@@ -256,19 +299,24 @@ class InfoGAN(GenerativeModel):
         levels, continuous, z = self.sample_codes(n, x.device)
         fake = self.generate(z, None)
 
-        # D + Q: tell real from generated, and read the codes back from generated items.
-        cat_loss, cont_loss = self.info_losses(fake.detach(), levels, continuous)
+        # D + Q: tell real from generated, and read the codes back from generated items. One body
+        # pass per batch serves both heads (real and generated batches stay apart for batch norm).
+        fake_features = body(fake.detach())
+        cat_loss, cont_loss = self.info_losses(fake_features, levels, continuous)
+        cat_loss = cat_loss + self.tilted_c1_loss(fake.detach(), levels)
         info = cfg.info_weight * cat_loss + cfg.continuous_weight * cont_loss
-        d_adv = bce(real_head(body(x)), ones) + bce(real_head(body(fake.detach())), zeros)
+        d_adv = bce(real_head(body(x)), ones) + bce(real_head(fake_features), zeros)
         self.opt_d.zero_grad(set_to_none=True)
         (d_adv + info).backward()
         self.opt_d.step()
 
         # G: fool D (non-saturating loss) while keeping its codes readable by Q.
-        g_cat, g_cont = self.info_losses(fake, levels, continuous)
-        g_adv = bce(real_head(body(fake)), ones)
+        fake_features = body(fake)
+        g_cat, g_cont = self.info_losses(fake_features, levels, continuous)
+        g_tilted = self.tilted_c1_loss(fake, levels)
+        g_adv = bce(real_head(fake_features), ones)
         self.opt_g.zero_grad(set_to_none=True)
-        (g_adv + cfg.info_weight * g_cat + cfg.continuous_weight * g_cont).backward()
+        (g_adv + cfg.info_weight * (g_cat + g_tilted) + cfg.continuous_weight * g_cont).backward()
         self.opt_g.step()
 
         losses = {
@@ -276,6 +324,8 @@ class InfoGAN(GenerativeModel):
             "generator_loss": g_adv.item(),
             "categorical_info_loss": g_cat.item(),
         }
+        if cfg.c1_tilt > 0:
+            losses["tilted_categorical_info_loss"] = g_tilted.item()
         if cfg.n_continuous:
             losses["continuous_info_loss"] = g_cont.item()
         return losses
