@@ -5,6 +5,7 @@
     python -m gen_models train --data FILE.csv|NAME --model NAME --out DIR [--epochs N] [--batch-size N]
                                [--seed N] [--condition COLUMN] [--discrete COL,COL...] [--kind COL=KIND ...]
                                [--image-shape HxW | --sequence-key COL --sequence-index COL | --wide] [--label COL]
+                               [--set NAME=VALUE ...]   (any model setting, e.g. --set c1_tilt=20)
     python -m gen_models info DIR [--json]
     python -m gen_models sample DIR --rows N --out FILE.csv [--seed N] [--code NAME=VALUE ...] [--condition VALUE]
     python -m gen_models evaluate --real FILE.csv|NAME --synthetic FILE.csv [--target COLUMN] [--json]
@@ -74,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="COL=KIND",
         help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one of the model's settings, e.g. c1_tilt=20 or generator_hidden=128,128 (repeatable; "
+        "an unknown name prints the model's settings)",
     )
 
     p = commands.add_parser("info", help="describe a trained model directory")
@@ -222,6 +231,37 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
     return pairs
 
 
+def _model_settings(model_name: str, items: list[str]) -> dict[str, Any]:
+    """--set NAME=VALUE pairs -> settings typed like the model's Config fields (bool, int, float, tuple, str)."""
+    from gen_models.models import REGISTRY
+
+    if model_name not in REGISTRY:
+        return {}  # create() names the known models
+    fields = {f.name: f for f in dataclasses.fields(REGISTRY[model_name].Config)}
+    settings: dict[str, Any] = {}
+    for name, text in _pairs(items, "--set").items():
+        if name not in fields:
+            raise ModelError(f"{model_name} has no setting '{name}'. Its settings are: {', '.join(sorted(fields))}.")
+        default = fields[name].default
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                    raise ValueError(text)
+                settings[name] = text.lower() in {"true", "1", "yes"}
+            elif isinstance(default, int) or (default is None and name == "epochs"):
+                settings[name] = int(text)
+            elif isinstance(default, float):
+                settings[name] = float(text)
+            elif isinstance(default, tuple):
+                settings[name] = tuple(int(part) for part in text.split(",") if part.strip())
+            else:
+                settings[name] = text
+        except ValueError:
+            kind = "a list of whole numbers" if isinstance(default, tuple) else type(default).__name__
+            raise ModelError(f"--set {name}={text}: {name} takes {kind} (its default is {default!r}).") from None
+    return settings
+
+
 def _fmt_seconds(seconds: float) -> str:
     if seconds != seconds:  # NaN: not known yet
         return "?"
@@ -231,7 +271,7 @@ def _fmt_seconds(seconds: float) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     from gen_models import create
 
-    settings: dict[str, Any] = {"seed": args.seed}
+    settings: dict[str, Any] = {"seed": args.seed, **_model_settings(args.model, args.set)}
     if args.epochs is not None:
         if args.epochs < 1:
             raise ModelError("--epochs must be at least 1.")

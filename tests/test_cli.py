@@ -122,10 +122,24 @@ def test_train_on_a_bundled_dataset(tmp_path):
     assert json.loads((tmp_path / "v" / "model.json").read_text())["extra"] == {"dataset": "penguins"}
 
 
+def test_train_takes_model_settings(tmp_path):
+    done = cli(
+        "train", "--data", "penguins", "--model", "vae", "--out", str(tmp_path / "v"), "--epochs", "1",
+        "--set", "latent_dim=3", "--set", "encoder_hidden=16,8", "--set", "beta=0.5",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    config = json.loads((tmp_path / "v" / "model.json").read_text())["config"]
+    assert (config["latent_dim"], config["encoder_hidden"], config["beta"]) == (3, [16, 8], 0.5)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["train", "--data", "missing.csv", "--model", "gan", "--out", "x"], "no file"),
+        (["train", "--data", "penguins", "--model", "vae", "--out", "x", "--set", "depth=3"], "Its settings are"),
+        (["train", "--data", "penguins", "--model", "vae", "--out", "x", "--set", "beta=big"], "takes float"),
+        (["train", "--data", "penguins", "--model", "vae", "--out", "x", "--set", "beta"], "NAME=VALUE"),
+        (["train", "--data", "penguins", "--model", "infogan", "--out", "x", "--set", "c1_tilt=20"], "only for images"),
         (["train", "--data", "no_such_set", "--model", "gan", "--out", "x"], "Bundled data sets"),
         (["train", "--data", "penguins", "--model", "nope", "--out", "x"], "no model called 'nope'"),
         (["train", "--data", "penguins", "--model", "cgan", "--out", "x"], "needs a condition column"),
