@@ -64,16 +64,20 @@ def test_tilted_copies_rotate_about_the_centre_and_keep_the_background():
     assert torch.allclose(model.tilted(images), images, atol=1e-3)  # no angle, no change
 
 
-def test_c1_tilt_trains_on_images_and_is_refused_for_tables(mixed_table):
+def test_c1_tilt_is_on_for_images_off_for_tables_and_at_zero(mixed_table):
     digits = gen_models.load_dataset("digits").iloc[:100]
-    model = gen_models.create("infogan", epochs=2, batch_size=50, c1_tilt=20.0, **TINY_CONV)
+    model = gen_models.create("infogan", epochs=2, batch_size=50, **TINY_CONV)
+    assert model.config.c1_tilt == 20.0
     assert model.fit(digits, layout=dataset_info("digits").layout).status == "finished"
     assert all(math.isfinite(record["tilted_categorical_info_loss"]) for record in model.history)
-    plain = gen_models.create("infogan", epochs=1, batch_size=50, **TINY_CONV)
+    plain = gen_models.create("infogan", epochs=1, batch_size=50, c1_tilt=0.0, **TINY_CONV)
     plain.fit(digits, layout=dataset_info("digits").layout)
     assert "tilted_categorical_info_loss" not in plain.history[-1]
+    table = gen_models.create("infogan", epochs=1, batch_size=40, **TINY)
+    table.fit(mixed_table)
+    assert not table.tilts and "tilted_categorical_info_loss" not in table.history[-1]
     with pytest.raises(gen_models.ModelError, match="c1_tilt"):
-        gen_models.create("infogan", epochs=1, c1_tilt=20.0, **TINY).fit(mixed_table)
+        gen_models.create("infogan", epochs=1, c1_tilt=-5.0, **TINY).fit(mixed_table)
 
 
 def test_unfixed_continuous_codes_follow_the_training_prior(mixed_table):

@@ -470,7 +470,7 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "continuous_info_loss",
             ),
             LossTerm(
-                "Tilted categorical information loss (images, when 'c1 tilt' is above 0)",
+                "Tilted categorical information loss (images; 'c1 tilt' 20 by default, 0 turns it off)",
                 "The same cross-entropy, read from a copy of each generated image rotated by a random angle of "
                 "up to 'c1 tilt' degrees; it is added to the categorical term on both sides (the curve "
                 "'tilted_categorical_info_loss'). Levels that differ only by slant cannot be told apart once "
@@ -511,9 +511,9 @@ ARCHITECTURES: dict[str, Architecture] = {
                 "c1 finds other groups",
                 "c1's levels split the items in a way that is not the classes you expected (two digits share a "
                 "level, one digit spans two).",
-                "Expected now and then: the codes are found, not taught. Try another seed; on images, set "
-                "'c1 tilt' to about 20 so that levels cannot differ by slant alone (two digits that share a level "
-                "and split another by slant, such as 4 and 9, are the common case).",
+                "Expected now and then: the codes are found, not taught. Try another seed or train longer. On "
+                "images, keep 'c1 tilt' at about 20 so that levels cannot differ by slant alone (two digits "
+                "that share two levels split by slant, such as 4 and 9, are the common case without it).",
             ),
             _MODE_COLLAPSE,
         ),

@@ -9,9 +9,11 @@ pushes G to let each code control something Q can see. On digits, c1 tends to be
 class and the continuous codes style factors such as width and slant: found, not taught.
 
 A common failure on digits is c1 splitting two look-alike digits (4 and 9) by slant instead of by
-shape. `c1_tilt` (images only; off by default, as in the paper) adds one label-free term against
-it: Q must also read c1 from a copy of each generated image rotated by a random angle of up to
-`c1_tilt` degrees, so levels that differ only by slant cannot be read back.
+shape. `c1_tilt` (images only; 20 degrees by default, 0 for the paper's InfoGAN) adds one
+label-free term against it: Q must also read c1 from a copy of each generated image rotated by a
+random angle of up to `c1_tilt` degrees, so levels that differ only by slant cannot be read back.
+On MNIST-5k this took c1's level-to-digit matching from 0.51-0.89 over 16 seeds to 0.94-0.97 over
+4 (see the infogan_mnist card).
 
 Networks (`self.networks`):
 - "generator": [c1 one-hot, continuous codes, noise] (n, latent_width) -> raw item (n, data_dim);
@@ -59,7 +61,7 @@ class InfoGANConfig(TrainConfig):
     lr_discriminator: float = 2e-4
     dropout: float = 0.0  # MLP discriminator dropout (0: Q needs the features undisturbed)
     tau: float = 0.2  # Gumbel-softmax temperature for categorical table columns
-    c1_tilt: float = 0.0  # images: Q must also read c1 from copies rotated up to this many degrees (0: off)
+    c1_tilt: float = 20.0  # images: Q also reads c1 from copies rotated up to this many degrees (0: the paper)
 
 
 class _Reshape(nn.Module):
@@ -132,13 +134,18 @@ class InfoGAN(GenerativeModel):
         height, width = self.encoder.shape
         return height % 4 == 0 and width % 4 == 0
 
+    @property
+    def tilts(self) -> bool:
+        """Whether the tilted c1 term is on: `c1_tilt` > 0 and image data (tables have no slant)."""
+        return self.config.c1_tilt > 0 and self.layout.kind == "images"
+
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
         if cfg.n_levels < 2 or cfg.n_continuous < 0 or cfg.noise_dim < 0:
             raise ModelError("InfoGAN needs n_levels >= 2, n_continuous >= 0 and noise_dim >= 0.")
-        if cfg.c1_tilt < 0 or (cfg.c1_tilt > 0 and self.layout.kind != "images"):
-            raise ModelError("InfoGAN's c1_tilt (degrees of rotation) must be >= 0, and above 0 only for images.")
+        if cfg.c1_tilt < 0:
+            raise ModelError(f"InfoGAN's c1_tilt is an angle in degrees, 0 or more (got {cfg.c1_tilt:g}).")
         in_dim = self.code_width + cfg.noise_dim
         if self.uses_conv:
             height, width = self.encoder.shape
@@ -282,9 +289,9 @@ class InfoGAN(GenerativeModel):
 
         With `c1_tilt` > 0, a level that differs from another only by slant cannot be read back
         once images are tilted, so G is pushed to make the levels differ in shape (on digits: in
-        which digit) and to leave slant to the continuous codes. Zero when `c1_tilt` is 0.
+        which digit) and to leave slant to the continuous codes. Zero when the term is off.
         """
-        if self.config.c1_tilt <= 0:
+        if not self.tilts:
             return fake.new_zeros(())
         logits, _, _ = self.read_codes(self.networks["discriminator"](self.tilted(fake)))
         return nn.functional.cross_entropy(logits, levels)
@@ -324,7 +331,7 @@ class InfoGAN(GenerativeModel):
             "generator_loss": g_adv.item(),
             "categorical_info_loss": g_cat.item(),
         }
-        if cfg.c1_tilt > 0:
+        if self.tilts:
             losses["tilted_categorical_info_loss"] = g_tilted.item()
         if cfg.n_continuous:
             losses["continuous_info_loss"] = g_cont.item()
