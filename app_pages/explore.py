@@ -390,7 +390,8 @@ def explore_images(
             code = pick_sweep_code(key, codes)
             picture, _ = image_traversal(model, code, held, condition, seed)
             st.image(picture, width=png_width(picture))
-            st.caption(f"**{code.name}**: {code.meaning}.")
+            ending = "" if code.meaning.endswith(".") else "."  # some meanings are whole sentences already
+            st.caption(f"**{code.name}**: {code.meaning}{ending}")
     if can_encode and tabs[2].open:
         with tabs[2]:
             assert real is not None

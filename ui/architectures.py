@@ -472,10 +472,10 @@ ARCHITECTURES: dict[str, Architecture] = {
             LossTerm(
                 "Tilted categorical information loss (images; 'c1 tilt' 20 by default, 0 turns it off)",
                 "The same cross-entropy, read from a copy of each generated image rotated by a random angle of "
-                "up to 'c1 tilt' degrees; it is added to the categorical term on both sides (the curve "
-                "'tilted_categorical_info_loss'). Levels that differ only by slant cannot be told apart once "
-                "tilted, so G is pushed to make levels differ in shape and to leave slant to the continuous "
-                "codes. Not in the InfoGAN paper; uses no labels.",
+                "up to 'c1 tilt' degrees; it is added to the categorical term on both sides (its own curve on "
+                "the Train page, “tilted categorical info loss”). Levels that differ only by slant cannot be "
+                "told apart once tilted, so G is pushed to make levels differ in shape and to leave slant to "
+                "the continuous codes. Not in the InfoGAN paper; uses no labels.",
                 r"\mathcal{L}_{\text{tilt}} = -\mathbb{E}_{z,c,\theta}\left[\log Q\big(c_1 \mid "
                 r"R_\theta\, G(z, c)\big)\right], \quad \theta \sim U[-t, t]",
             ),
@@ -486,10 +486,10 @@ ARCHITECTURES: dict[str, Architecture] = {
                 rf"$\lambda_{{\text{{cat}}}} = {_INFO.info_weight:g}$ and "
                 rf"$\lambda_{{\text{{cont}}}} = {_INFO.continuous_weight:g}$ (smaller, so the continuous codes "
                 "do not drown c1 out).",
-                r"\mathcal{L}_{D,Q} = \mathcal{L}_D + \lambda_{\text{cat}} \mathcal{L}_{\text{cat}}"
-                r" + \lambda_{\text{cont}} \mathcal{L}_{\text{cont}}, \qquad"
-                r" \mathcal{L}_{G}^{\text{total}} = \mathcal{L}_G + \lambda_{\text{cat}} \mathcal{L}_{\text{cat}}"
-                r" + \lambda_{\text{cont}} \mathcal{L}_{\text{cont}}",
+                r"\mathcal{L}_{D,Q} = \mathcal{L}_D + \lambda_{\text{cat}} (\mathcal{L}_{\text{cat}}"
+                r" + \mathcal{L}_{\text{tilt}}) + \lambda_{\text{cont}} \mathcal{L}_{\text{cont}}, \qquad"
+                r" \mathcal{L}_{G}^{\text{total}} = \mathcal{L}_G + \lambda_{\text{cat}} (\mathcal{L}_{\text{cat}}"
+                r" + \mathcal{L}_{\text{tilt}}) + \lambda_{\text{cont}} \mathcal{L}_{\text{cont}}",
             ),
         ),
         watch=(
