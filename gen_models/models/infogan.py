@@ -12,7 +12,7 @@ A common failure on digits is c1 splitting two look-alike digits (4 and 9) by sl
 shape. `c1_tilt` (images only; 20 degrees by default, 0 for the paper's InfoGAN) adds one
 label-free term against it: Q must also read c1 from a copy of each generated image rotated by a
 random angle of up to `c1_tilt` degrees, so levels that differ only by slant cannot be read back.
-On MNIST-5k this took c1's level-to-digit matching from 0.51-0.89 over 16 seeds to 0.94-0.97 over
+On MNIST-5k this took c1's level-to-digit matching from 0.51-0.89 over 16 seeds to 0.93-0.97 over
 4 (see the infogan_mnist card).
 
 Networks (`self.networks`):
