@@ -9,9 +9,9 @@ import torch
 
 import gen_models
 from gen_models.data.datasets import dataset_info
-from gen_models.errors import USER_ERRORS
+from gen_models.errors import USER_ERRORS, ModelError
 from gen_models.models import REGISTRY
-from gen_models.training import TrainConfig
+from gen_models.training import TrainConfig, setting_from_text
 from ui import runs
 from ui.architectures import ARCHITECTURES, dot
 from ui.models import sequence_curves
@@ -178,9 +178,9 @@ def advanced_settings(config_cls: type, name: str) -> dict[str, object]:
                     label, value=", ".join(map(str, default)), key=key, help="Layer sizes, e.g. 256, 256"
                 )
                 try:
-                    values[field.name] = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-                except ValueError:
-                    st.error(f"'{text}' is not a list of whole numbers; using {default}.")
+                    values[field.name] = setting_from_text(config_cls, field.name, text)
+                except ModelError as err:
+                    st.error(f"{err} Using {default}.")
                     values[field.name] = default
     device_options = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     values["device"] = st.selectbox(

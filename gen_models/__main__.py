@@ -232,34 +232,14 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 
 
 def _model_settings(model_name: str, items: list[str]) -> dict[str, Any]:
-    """--set NAME=VALUE pairs -> settings typed like the model's Config fields (bool, int, float, tuple, str)."""
+    """--set NAME=VALUE pairs -> settings typed like the model's Config fields."""
     from gen_models.models import REGISTRY
+    from gen_models.training import setting_from_text
 
     if model_name not in REGISTRY:
         return {}  # create() names the known models
-    fields = {f.name: f for f in dataclasses.fields(REGISTRY[model_name].Config)}
-    settings: dict[str, Any] = {}
-    for name, text in _pairs(items, "--set").items():
-        if name not in fields:
-            raise ModelError(f"{model_name} has no setting '{name}'. Its settings are: {', '.join(sorted(fields))}.")
-        default = fields[name].default
-        try:
-            if isinstance(default, bool):
-                if text.lower() not in {"true", "false", "1", "0", "yes", "no"}:
-                    raise ValueError(text)
-                settings[name] = text.lower() in {"true", "1", "yes"}
-            elif isinstance(default, int) or (default is None and name == "epochs"):
-                settings[name] = int(text)
-            elif isinstance(default, float):
-                settings[name] = float(text)
-            elif isinstance(default, tuple):
-                settings[name] = tuple(int(part) for part in text.split(",") if part.strip())
-            else:
-                settings[name] = text
-        except ValueError:
-            kind = "a list of whole numbers" if isinstance(default, tuple) else type(default).__name__
-            raise ModelError(f"--set {name}={text}: {name} takes {kind} (its default is {default!r}).") from None
-    return settings
+    config_cls = REGISTRY[model_name].Config
+    return {name: setting_from_text(config_cls, name, text) for name, text in _pairs(items, "--set").items()}
 
 
 def _fmt_seconds(seconds: float) -> str:

@@ -231,6 +231,18 @@ def test_start_watch_and_stop_a_training(runs_root: Path) -> None:
     assert not at.exception
 
 
+def test_a_bad_layer_list_in_advanced_settings_says_why_and_keeps_the_default(runs_root: Path) -> None:
+    at = app().run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="use_penguins").click().run()
+    at.radio(key="train_architecture").set_value("gan").run()
+    at.text_input(key="adv_gan_generator_hidden").input("128, wide").run()
+    assert not at.exception
+    message = texts(at, "error")
+    assert "'128, wide' does not suit generator_hidden" in message and "whole numbers" in message
+    assert "Using (256, 256)." in message
+
+
 def test_a_reload_finds_the_session_runs_and_only_those(vae_run: tuple[Path, str], monkeypatch) -> None:
     root, run_id = vae_run
     monkeypatch.setenv("LATENT_LAB_RUNS", str(root))

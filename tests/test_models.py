@@ -215,3 +215,21 @@ def test_unknown_model_and_setting_are_clear():
 def test_sampling_before_fit_is_a_clear_error():
     with pytest.raises(gen_models.ModelError, match="not been trained"):
         gen_models.create("vae").sample(3)
+
+
+def test_settings_typed_as_text_take_their_config_fields_types():
+    from gen_models.models.infogan import InfoGANConfig
+    from gen_models.training import setting_from_text
+
+    assert setting_from_text(InfoGANConfig, "c1_tilt", "15") == 15.0
+    assert setting_from_text(InfoGANConfig, "n_levels", " 12 ") == 12
+    assert setting_from_text(InfoGANConfig, "learn_std", "Yes") is True
+    assert setting_from_text(InfoGANConfig, "generator_hidden", "128, 64") == (128, 64)
+    assert setting_from_text(InfoGANConfig, "epochs", "none") is None
+    assert setting_from_text(InfoGANConfig, "epochs", "30") == 30
+    assert setting_from_text(InfoGANConfig, "device", "cpu") == "cpu"
+    assert setting_from_text(InfoGANConfig, "depth", "3") == "3"  # the constructor refuses unknown names
+    with pytest.raises(gen_models.ModelError, match="true or false"):
+        setting_from_text(InfoGANConfig, "learn_std", "maybe")
+    with pytest.raises(gen_models.ModelError, match="whole numbers"):
+        setting_from_text(InfoGANConfig, "generator_hidden", "128, wide")
