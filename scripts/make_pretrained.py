@@ -157,6 +157,8 @@ def hardware() -> str:
 
 
 def make(name: str, recipe: Recipe, threads: int) -> dict:
+    # One thread unless the recipe says otherwise: on a 2-core machine, two threads per process fight
+    # any other job (the same AAE recipe took 890 s with two threads under load and 104 s with one).
     torch.set_num_threads(recipe.threads or threads)
     data = gen_models.load_dataset(recipe.dataset)
     model = gen_models.create(recipe.model, **recipe.settings)
@@ -228,8 +230,6 @@ def main() -> None:
         help="torch threads for recipes that set none (default 1: small nets gain little from more)",
     )
     args = parser.parse_args()
-    # One thread: on a 2-core machine, two threads per process fight any other job (the same AAE recipe
-    # took 890 s with torch's default two threads under load and 104 s with one).
     names = args.names or list(RECIPES)
     unknown = [n for n in names if n not in RECIPES]
     if unknown:

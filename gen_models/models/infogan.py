@@ -280,7 +280,7 @@ class InfoGAN(GenerativeModel):
         theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
         grid = nn.functional.affine_grid(theta, [n, 1, height, width], align_corners=False)
         # Shift to 0 background so zero padding means "no ink", then back to tanh units.
-        shifted = (images.reshape(n, 1, height, width) + 1).float()
+        shifted = images.reshape(n, 1, height, width) + 1
         rotated = nn.functional.grid_sample(shifted, grid, align_corners=False, padding_mode="zeros")
         return rotated.reshape(n, height * width) - 1
 
