@@ -2,6 +2,7 @@
 
     python bench/bench_infogan.py                     # the committed pretrained/infogan_mnist
     python bench/bench_infogan.py path/to/model        # any InfoGAN saved on digit images
+    python bench/bench_infogan.py --epoch-time         # seconds per MNIST epoch: threads x c1_tilt
 
 1. Categorical code c1: hold c1 at each level (200 samples each; noise and continuous codes
    drawn), read every sample with a digit classifier trained on the real labelled digits, and
@@ -128,7 +129,33 @@ def measure(model: Any, data: pd.DataFrame) -> dict[str, Any]:
     return figures
 
 
+def epoch_times(settings: dict[str, Any], epochs: int = 3) -> None:
+    """Print seconds per MNIST-5k epoch (the mean after the first) for 1 and 2 torch threads, tilt off and on.
+
+    `settings`: the InfoGAN settings of the pretrained recipe (nets, batch size). Run on a quiet machine.
+    """
+    import time
+
+    import torch
+
+    from gen_models.data.datasets import dataset_info
+
+    data = gen_models.load_dataset("mnist")
+    layout = dataset_info("mnist").layout
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for tilt in (0.0, 20.0):
+            model = gen_models.create("infogan", **{**settings, "epochs": epochs, "c1_tilt": tilt})
+            stamps: list[float] = []
+            model.fit(data, layout=layout, on_epoch=lambda _, stamps=stamps: stamps.append(time.perf_counter()))
+            per_epoch = (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+            print(f"{threads} thread(s), c1_tilt {tilt:g}: {per_epoch:.1f} s an epoch")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--epoch-time"]:
+        epoch_times({"batch_size": 64, "conv_channels": 32, "fc_width": 128, "seed": 0})
+        return
     default = Path(__file__).resolve().parents[1] / "pretrained" / "infogan_mnist"
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else default
     model = gen_models.load(path)

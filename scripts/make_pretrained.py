@@ -115,7 +115,8 @@ RECIPES: dict[str, Recipe] = {
             "recipe is the best of the runs above, chosen on these measured figures. Continuous weight 1 lost c1 "
             "(seed 1: 0.75). "
             "Two threads, because a run's path depends on the thread count (sums are added in another order); "
-            "with 1 thread this recipe takes about 13 s an epoch, with 2 about 8 s. The conv nets are narrower "
+            "`python bench/bench_infogan.py --epoch-time` on a quiet machine: 9.8-10.4 s an epoch with 1 thread, "
+            "6.6-7.0 s with 2 (without the tilt 6.3-6.5 s and 4.1-4.9 s). The conv nets are narrower "
             "than the paper's (32/64 channels, fc 128) to fit a CPU budget: the paper's widths took 27 s an "
             "epoch with 2 threads."
         ),
