@@ -180,7 +180,7 @@ def advanced_settings(config_cls: type, name: str) -> dict[str, object]:
                 try:
                     values[field.name] = setting_from_text(config_cls, field.name, text)
                 except ModelError as err:
-                    st.error(f"{err} Using {default}.")
+                    st.error(f"{err} Until it is fixed, training uses the default.")
                     values[field.name] = default
     device_options = ["auto", "cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     values["device"] = st.selectbox(

@@ -240,7 +240,7 @@ def test_a_bad_layer_list_in_advanced_settings_says_why_and_keeps_the_default(ru
     assert not at.exception
     message = texts(at, "error")
     assert "'128, wide' does not suit generator_hidden" in message and "whole numbers" in message
-    assert "Using (256, 256)." in message
+    assert "(default (256, 256)). Until it is fixed, training uses the default." in message
 
 
 def test_a_reload_finds_the_session_runs_and_only_those(vae_run: tuple[Path, str], monkeypatch) -> None:
