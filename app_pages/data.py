@@ -13,7 +13,8 @@ import streamlit as st
 import gen_models
 from gen_models.data import validate_table
 from gen_models.data.datasets import list_datasets
-from gen_models.data.layouts import DataLayout, make_encoder, parse_image_shape
+from gen_models.data.encoders import make_encoder
+from gen_models.data.layouts import DataLayout, parse_image_shape
 from gen_models.data.schema import KINDS
 from gen_models.errors import USER_ERRORS
 from ui.models import sequence_curves, sequence_labels

@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import gen_models
-from gen_models.design import DesignResult, design, fit_surrogate, projection
 from gen_models.errors import USER_ERRORS
+from gen_models.latent.design import DesignResult, design, fit_surrogate, projection
+from gen_models.latent.perturbation import PerturbationResult, perturb
 from gen_models.models import REGISTRY, GenerativeModel
-from gen_models.perturbation import PerturbationResult, perturb
 from ui import design_plots as plots
 from ui.models import ModelSource, column_kinds, data_kind, image_shape, pick_and_load, real_data_for
 from ui.plots import image_grid_png, png_width, sequences_figure

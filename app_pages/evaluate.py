@@ -10,8 +10,8 @@ import streamlit as st
 import gen_models
 from gen_models.data.datasets import list_datasets
 from gen_models.errors import USER_ERRORS
+from gen_models.evaluation.report import html_report, worst_columns, worst_pairs
 from gen_models.models import GenerativeModel
-from gen_models.report import html_report, worst_columns, worst_pairs
 from ui import quality as q
 from ui.models import TABLE_KINDS, column_kinds, data_kind, pick_and_load, real_data_for
 from ui.plots import distribution_figure

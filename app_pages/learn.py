@@ -3,7 +3,7 @@
 Two tabs. "Architectures" shows one architecture at a time from `ui.architectures`: its diagram,
 what each network receives and returns, each loss term as a sentence and a formula, and what to
 watch for in its curves. "Sampling basics" draws three small interactive figures computed by
-`gen_models.sampling_basics`: inverse transform sampling, rejection sampling and
+`gen_models.teaching.sampling_basics`: inverse transform sampling, rejection sampling and
 Metropolis-Hastings. Each interactive part is a fragment, so a slider reruns only its own figure.
 """
 
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from gen_models import sampling_basics as sb
+from gen_models.teaching import sampling_basics as sb
 from gen_models.models import REGISTRY
 from ui.architectures import ARCHITECTURES, NOTATION, dot
 from ui.plots import GENERATED_COLOUR, LINE_COLOURS, REAL_COLOUR

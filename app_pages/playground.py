@@ -1,6 +1,6 @@
 """2-D playground: watch a vanilla GAN or a WGAN-GP learn a cloud of points in the plane, live.
 
-A thin page over `gen_models.playground`: the widgets choose the data and the settings, one
+A thin page over `gen_models.teaching.playground`: the widgets choose the data and the settings, one
 `Playground` per browser session lives in session state, and a fragment trains a few steps and
 redraws itself every half second while playing. Changing a setting that needs a new model rebuilds it.
 """
@@ -13,7 +13,7 @@ import streamlit as st
 
 from gen_models.data.errors import DataError
 from gen_models.data.reading import read_csv
-from gen_models.playground import (
+from gen_models.teaching.playground import (
     MIN_POINTS,
     VARIANTS,
     Playground,

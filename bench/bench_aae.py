@@ -4,7 +4,7 @@
     python bench/bench_aae.py pretrained/aae_mnist  # any saved aae / bigan model trained on digits
 
 `measure(model, data)` is also what `scripts/make_pretrained.py` calls to put figures on the
-model cards. A digit classifier trained on the real digits (`gen_models.image_metrics`) judges
+model cards. A digit classifier trained on the real digits (`gen_models.evaluation.images`) judges
 every generated image. Figures:
 
 - unsupervised AAE: `code_knn_accuracy`, a 5-nearest-neighbour classifier on the codes of real
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gen_models  # noqa: E402
-from gen_models.image_metrics import DigitClassifier, fit_digit_classifier, recognisability  # noqa: E402
+from gen_models.evaluation.images import DigitClassifier, fit_digit_classifier, recognisability  # noqa: E402
 
 COMMITTED = {"aae_mnist": "mnist", "aae_mnist_supervised": "mnist", "bigan_digits": "digits"}
 

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gen_models  # noqa: E402
-from gen_models.design import design, fit_surrogate  # noqa: E402
-from gen_models.perturbation import perturb  # noqa: E402
+from gen_models.latent.design import design, fit_surrogate  # noqa: E402
+from gen_models.latent.perturbation import perturb  # noqa: E402
 
 CASES = [  # (pretrained model, its data set, target column)
     ("wgan_gp_penguins", "penguins", "body_mass_g"),

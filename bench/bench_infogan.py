@@ -30,7 +30,7 @@ from scipy.stats import spearmanr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen_models  # noqa: E402
-from gen_models.image_metrics import best_matching_accuracy, diversity, fit_digit_classifier  # noqa: E402
+from gen_models.evaluation.images import best_matching_accuracy, diversity, fit_digit_classifier  # noqa: E402
 
 PER_LEVEL = 200
 SWEEP = np.linspace(-2.0, 2.0, 9)

@@ -1,6 +1,6 @@
 """Benchmark: vanilla GAN vs WGAN-GP on the ring of 8 Gaussians, as the 2-D playground trains them.
 
-For each variant (default settings from `gen_models.playground.recommended_config`) and seed, trains
+For each variant (default settings from `gen_models.teaching.playground.recommended_config`) and seed, trains
 on the ring and prints, at a few step counts, the modes covered (0-8) and the high-quality fraction
 of 2,000 generated points (see `ring_scores`), then the time per generator step. A third row gives
 the vanilla GAN's discriminator the generator's learning rate, the change the playground page
@@ -22,7 +22,7 @@ import torch
 # Run from a checkout without installing: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gen_models.playground import Playground, recommended_config  # noqa: E402
+from gen_models.teaching.playground import Playground, recommended_config  # noqa: E402
 
 EQUAL_RATES = recommended_config("gan").lr_generator
 SETUPS = {  # row label: (variant, settings changed from its recommended ones)

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gen_models  # noqa: E402
 from gen_models.data.datasets import dataset_info, is_available  # noqa: E402
-from gen_models.sequence_metrics import discriminative_score, train_synthetic_test_real  # noqa: E402
+from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real  # noqa: E402
 
 SWEEP = np.linspace(-2.0, 2.0, 9)
 

@@ -62,9 +62,9 @@ def create(name: str, **settings: Any) -> GenerativeModel:
 def design(model: GenerativeModel, real, target: str, value, rows: int = 20, **options: Any):  # noqa: ANN001, ANN201
     """Rows whose `target` a surrogate predicts near `value` (or "min" / "max"), found in latent space.
 
-    Returns a `gen_models.design.DesignResult`; see `gen_models.design.design` for the options.
+    Returns a `gen_models.latent.design.DesignResult`; see `gen_models.latent.design.design` for the options.
     """
-    from gen_models.design import design as _design
+    from gen_models.latent.design import design as _design
 
     return _design(model, real, target, value, rows, **options)
 
@@ -72,9 +72,9 @@ def design(model: GenerativeModel, real, target: str, value, rows: int = 20, **o
 def perturb(model: GenerativeModel, items, scale: float, per_item: int = 5, **options: Any):  # noqa: ANN001, ANN201
     """New items near real ones: noise on their codes (models with an encoder), beside noise on the data.
 
-    Returns a `gen_models.perturbation.PerturbationResult`; see `gen_models.perturbation.perturb`.
+    Returns a `gen_models.latent.perturbation.PerturbationResult`; see `gen_models.latent.perturbation.perturb`.
     """
-    from gen_models.perturbation import perturb as _perturb
+    from gen_models.latent.perturbation import perturb as _perturb
 
     return _perturb(model, items, scale, per_item, **options)
 

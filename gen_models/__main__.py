@@ -430,7 +430,7 @@ def training_data(model: Any, data: str | None) -> pd.DataFrame:
 
 def cmd_design(args: argparse.Namespace) -> int:
     from gen_models import load
-    from gen_models.design import design
+    from gen_models.latent.design import design
 
     model = load(args.dir)
     if model.layout.kind != "table":

@@ -26,7 +26,8 @@ from safetensors.torch import load_file, save_file
 
 from gen_models.catalogue import META_FILE, WEIGHTS_FILE
 from gen_models.data import TableSchema
-from gen_models.data.layouts import DataLayout, encoder_from_dict
+from gen_models.data.encoders import encoder_from_dict
+from gen_models.data.layouts import DataLayout
 from gen_models.errors import CheckpointError
 from gen_models.models import REGISTRY, GenerativeModel
 from gen_models.training import TrainResult

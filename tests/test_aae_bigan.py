@@ -13,7 +13,7 @@ import torch
 import gen_models
 from bench.bench_aae import knn_accuracy, label_change_accuracy
 from gen_models.data.datasets import dataset_info
-from gen_models.image_metrics import fit_digit_classifier
+from gen_models.evaluation.images import fit_digit_classifier
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 TINY = {"batch_size": 40, "seed": 0}

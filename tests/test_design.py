@@ -1,4 +1,4 @@
-"""Designing rows in latent space (gen_models.design), perturbation sampling, and the `design` command.
+"""Designing rows in latent space (gen_models.latent.design), perturbation sampling, and the `design` command.
 
 These run on the committed pretrained models, which is what a user designs with first.
 """
@@ -15,9 +15,9 @@ import pytest
 import torch
 
 import gen_models
-from gen_models.design import design, fit_surrogate, parse_goal, projection
-from gen_models.features import FeatureSpace
-from gen_models.perturbation import perturb
+from gen_models.latent.design import design, fit_surrogate, parse_goal, projection
+from gen_models.latent.features import FeatureSpace
+from gen_models.latent.perturbation import perturb
 
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED = ROOT / "pretrained"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import gen_models
-from gen_models.image_metrics import best_matching_accuracy, diversity, fit_digit_classifier, recognisability
+from gen_models.evaluation.images import best_matching_accuracy, diversity, fit_digit_classifier, recognisability
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import gen_models
 from bench.bench_infogan import style_properties
 from gen_models.data.datasets import dataset_info, make_toy
 from gen_models.data.layouts import DataLayout
-from gen_models.image_metrics import best_matching_accuracy, fit_digit_classifier
+from gen_models.evaluation.images import best_matching_accuracy, fit_digit_classifier
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained" / "infogan_mnist"
 TINY = {"noise_dim": 8, "generator_hidden": (32,), "discriminator_hidden": (32,), "q_hidden": 16, "seed": 0}

@@ -10,13 +10,8 @@ import pytest
 
 import gen_models
 from gen_models.data import DataError
-from gen_models.data.layouts import (
-    DataLayout,
-    ImageEncoder,
-    SequenceEncoder,
-    encoder_from_dict,
-    parse_image_shape,
-)
+from gen_models.data.encoders import ImageEncoder, SequenceEncoder, encoder_from_dict
+from gen_models.data.layouts import DataLayout, parse_image_shape
 
 DIGITS = DataLayout(kind="images", image_shape=(8, 8), label="label")
 WAVES = DataLayout(kind="sequences", sequence_key="sequence", sequence_index="step", label="kind")

@@ -15,7 +15,7 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 import gen_models
-from gen_models import sampling_basics as sb
+from gen_models.teaching import sampling_basics as sb
 from gen_models.data.layouts import DataLayout
 from gen_models.models import REGISTRY
 from gen_models.models.aae import AAEConfig

@@ -10,7 +10,7 @@ import torch
 
 import gen_models
 from gen_models.data.layouts import DataLayout
-from gen_models.monitor import QualityMonitor, default_every, list_snapshots, load_records, snapshot_name
+from gen_models.training.monitor import QualityMonitor, default_every, list_snapshots, load_records, snapshot_name
 
 
 def tiny_model(epochs: int) -> gen_models.GenerativeModel:

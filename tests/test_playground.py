@@ -1,4 +1,4 @@
-"""The 2-D playground: the library (`gen_models.playground`) and its page under AppTest.
+"""The 2-D playground: the library (`gen_models.teaching.playground`) and its page under AppTest.
 
 The teaching claim is measured here with a fixed seed: on the ring, WGAN-GP covers (nearly) all 8
 modes after 300 generator steps while the vanilla GAN (same networks and learning rates) stays
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from gen_models.data.errors import DataError
 from gen_models.errors import ModelError
-from gen_models.playground import (
+from gen_models.teaching.playground import (
     MIN_POINTS,
     VARIANTS,
     Playground,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from gen_models.evaluation import evaluate
-from gen_models.report import correlation_matrices, html_report, pca_projection, score_summary, worst_columns
+from gen_models.evaluation.report import correlation_matrices, html_report, pca_projection, score_summary, worst_columns
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gen_models.sequence_metrics import discriminative_score, sequence_features, train_synthetic_test_real
+from gen_models.evaluation.sequences import discriminative_score, sequence_features, train_synthetic_test_real
 
 
 def waves(n: int, kind: str, seed: int) -> np.ndarray:

@@ -25,7 +25,7 @@ import gen_models
 from gen_models.data import TableSchema
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import coverage, detection_auc, privacy, quality_score, utility
-from gen_models.report import EXPLANATIONS, correlation_matrices, pca_projection
+from gen_models.evaluation.report import EXPLANATIONS, correlation_matrices, pca_projection
 from ui import runs
 from ui.plots import GENERATED_COLOUR, REAL_COLOUR, _style
 

@@ -38,9 +38,9 @@ from ui.startup import use_one_torch_thread
 
 if TYPE_CHECKING:
     from gen_models.models import GenerativeModel
-    from gen_models.monitor import QualityMonitor
+    from gen_models.training.monitor import QualityMonitor
 
-# gen_models.models (torch) and gen_models.monitor (scipy.stats, scikit-learn) are imported where
+# gen_models.models (torch) and gen_models.training.monitor (scipy.stats, scikit-learn) are imported where
 # they are used, not here: every page imports this module, and the first page should not wait
 # seconds for libraries it never runs.
 
@@ -52,7 +52,7 @@ DATA_FILE_CSV = "data.csv"  # fallback when a table cannot be written as Parquet
 LIVE_SAMPLE_ROWS = 500
 LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs
 MAX_RUNS_IN_MEMORY = 4  # finished runs kept in memory per session; older ones stay on disk only
-QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.monitor)
+QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.training.monitor)
 SNAPSHOTS_DIR = "snapshots"  # one full model directory per checked epoch: snapshots/epoch_0040/
 
 
@@ -166,7 +166,7 @@ class TrainingRun:
         self.directory.mkdir(parents=True, exist_ok=True)
         save_training_data(self.directory, self.frame)
         write_info(self.directory, self.info)
-        from gen_models.monitor import QualityMonitor
+        from gen_models.training.monitor import QualityMonitor
 
         # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
         self.monitor = QualityMonitor(
@@ -389,13 +389,13 @@ def load_saved_model(directory: Path) -> GenerativeModel:
 
 def quality_records(directory: Path) -> list[dict[str, Any]]:
     """The quality checks a finished run saved (empty for runs without them)."""
-    from gen_models.monitor import load_records
+    from gen_models.training.monitor import load_records
 
     return load_records(directory / QUALITY_FILE)["records"]
 
 
 def run_snapshots(directory: Path) -> list[dict[str, Any]]:
     """A run's saved epoch snapshots, in epoch order: [{"epoch", "quality", "path"}]."""
-    from gen_models.monitor import list_snapshots
+    from gen_models.training.monitor import list_snapshots
 
     return list_snapshots(directory / SNAPSHOTS_DIR)

@@ -1,6 +1,7 @@
-"""Tabular data: reading CSV files, schema inference and validation, reversible encoding."""
+"""Data: reading files, schema inference and validation, layouts, bundled data sets, and the encoders
+(`data.encoders`) that turn tables, images and series into model inputs and back."""
 
-from gen_models.data.encoder import Span, TabularEncoder
+from gen_models.data.encoders import Span, TabularEncoder
 from gen_models.data.errors import DataError
 from gen_models.data.reading import read_csv
 from gen_models.data.schema import ColumnSpec, TableSchema, infer_schema, validate_table

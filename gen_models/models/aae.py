@@ -25,7 +25,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode
-from gen_models.nets import SpanHead, mlp, span_reconstruction_loss
+from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
 from gen_models.training import TrainConfig
 
 PRIORS = ("gaussian", "mixture", "uniform")

@@ -26,7 +26,8 @@ import torch
 from torch import nn
 
 from gen_models.data import TableSchema, infer_schema, validate_table
-from gen_models.data.layouts import DataLayout, make_encoder
+from gen_models.data.encoders import make_encoder
+from gen_models.data.layouts import DataLayout
 from gen_models.errors import DataError, ModelError
 from gen_models.training import (
     Callback,
@@ -312,7 +313,7 @@ class GenerativeModel:
         """Given latent vectors (n, latent_width) [+ one-hot conditions (n, cond_dim)] -> encoded items (n, data_dim).
 
         In eval mode and *not* under no_grad: gradients flow back to `z`, which is what a search
-        in latent space needs (`gen_models.design`). Any randomness inside the generator (Gumbel
+        in latent space needs (`gen_models.latent.design`). Any randomness inside the generator (Gumbel
         noise on categories) comes from `seed`, so the same z and seed give the same items.
         """
         self._require_fitted()

@@ -15,7 +15,7 @@ import torch
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
-from gen_models.nets import SpanHead, mlp, span_reconstruction_loss
+from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
 from gen_models.training import TrainConfig
 
 

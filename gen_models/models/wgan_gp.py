@@ -16,7 +16,7 @@ import torch
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
-from gen_models.nets import SpanHead, mlp
+from gen_models.models.nets import SpanHead, mlp
 from gen_models.training import TrainConfig
 
 

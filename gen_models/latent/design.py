@@ -4,7 +4,7 @@ The recipe (after "searching a generator's latent space for samples that hit a t
 by a regression model"):
 
 1. `fit_surrogate`: a small MLP learns to predict a numeric target column (say body mass) from
-   the other columns of the real data, in the plain feature space of `gen_models.features`. It is
+   the other columns of the real data, in the plain feature space of `gen_models.latent.features`. It is
    differentiable, so it can steer a search.
 2. `design`: many latent vectors are drawn from the prior and moved, all at once, so that the rows
    the generator decodes from them are scored near the target value (or as low / high as
@@ -29,9 +29,9 @@ import torch
 from torch import nn
 
 from gen_models.errors import DataError, ModelError
-from gen_models.features import FeatureSpace
+from gen_models.latent.features import FeatureSpace
 from gen_models.models.base import GenerativeModel
-from gen_models.nets import mlp
+from gen_models.models.nets import mlp
 
 GOALS = ("value", "min", "max")
 METHODS = ("gradient", "evolution")

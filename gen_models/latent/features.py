@@ -10,7 +10,7 @@ operations torch can differentiate, to the *plain* representation a person would
   by its probability instead of taken by argmax (identical for real rows, whose modes are one-hot);
 - a categorical column contributes its probability vector over its levels (one-hot for real rows).
 
-The same space serves three purposes: the surrogate regressor reads it (`gen_models.design`), a
+The same space serves three purposes: the surrogate regressor reads it (`gen_models.latent.design`), a
 search can move rows in it directly ("data space", the naive alternative to the latent space),
 and distances to real rows are measured in it. Tables only: images and sequences have no columns.
 """

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from gen_models.evaluation import NUMERIC_KINDS, _category_labels, _numeric_values, infer_kinds
+from gen_models.evaluation.columns import NUMERIC_KINDS, category_labels, infer_kinds, numeric_values
 
 # One line per score, shared by the app's score cards and the HTML report.
 EXPLANATIONS = {
@@ -110,7 +110,7 @@ def correlation_matrices(
         return empty, empty
 
     def matrix(frame: pd.DataFrame) -> pd.DataFrame:
-        values = pd.DataFrame({c: _numeric_values(frame[c], kinds[c]) for c in columns})
+        values = pd.DataFrame({c: numeric_values(frame[c], kinds[c]) for c in columns})
         return values.corr().fillna(0.0)
 
     return matrix(real), matrix(synthetic)
@@ -133,19 +133,19 @@ def pca_projection(
     real_blocks, synthetic_blocks = [], []
     for column, kind in kinds.items():
         if kind == "categorical":
-            real_labels = _category_labels(real[column])
+            real_labels = category_labels(real[column])
             levels = pd.Series(real_labels).value_counts().index[:MAX_ONE_HOT]
             real_blocks.append(np.stack([real_labels == level for level in levels], axis=1).astype(float))
-            synthetic_labels = _category_labels(synthetic[column])
+            synthetic_labels = category_labels(synthetic[column])
             synthetic_blocks.append(np.stack([synthetic_labels == level for level in levels], axis=1).astype(float))
         else:
-            real_values = _numeric_values(real[column], kind)
+            real_values = numeric_values(real[column], kind)
             mean = np.nanmean(real_values) if np.isfinite(real_values).any() else 0.0
             scale = np.nanstd(real_values) if np.isfinite(real_values).any() else 1.0
             scale = scale if scale > 0 else 1.0
             for values, blocks in (
                 (real_values, real_blocks),
-                (_numeric_values(synthetic[column], kind), synthetic_blocks),
+                (numeric_values(synthetic[column], kind), synthetic_blocks),
             ):
                 scaled = (np.where(np.isnan(values), mean, values) - mean) / scale
                 blocks.append(scaled[:, None])
@@ -268,15 +268,15 @@ def _score_bar(score: float, width: int = 160) -> str:
 def _distribution_svg(real: pd.Series, synthetic: pd.Series, kind: str, width: int = 280, height: int = 90) -> str:
     """Paired bars per bin (numbers, equal-width bins over both tables) or per level (top 8 categories)."""
     if kind == "categorical":
-        real_labels = pd.Series(_category_labels(real)).fillna("(empty)")
-        synthetic_labels = pd.Series(_category_labels(synthetic)).fillna("(empty)")
+        real_labels = pd.Series(category_labels(real)).fillna("(empty)")
+        synthetic_labels = pd.Series(category_labels(synthetic)).fillna("(empty)")
         levels = list(real_labels.value_counts().index[:8])
         p = real_labels.value_counts(normalize=True).reindex(levels, fill_value=0.0).to_numpy()
         q = synthetic_labels.value_counts(normalize=True).reindex(levels, fill_value=0.0).to_numpy()
         labels = [str(level) for level in levels]
     else:
-        real_values = _numeric_values(real, kind)
-        synthetic_values = _numeric_values(synthetic, kind)
+        real_values = numeric_values(real, kind)
+        synthetic_values = numeric_values(synthetic, kind)
         real_values, synthetic_values = (
             real_values[~np.isnan(real_values)],
             synthetic_values[~np.isnan(synthetic_values)],

@@ -26,7 +26,7 @@ from torch import nn
 from gen_models.data.datasets import TOY_NAMES, make_toy
 from gen_models.data.errors import DataError
 from gen_models.errors import ModelError
-from gen_models.nets import mlp
+from gen_models.models.nets import mlp
 
 __all__ = [
     "MIN_POINTS",

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from gen_models.design import nearest_distances, realism, snap_levels
 from gen_models.errors import DataError, ModelError
-from gen_models.features import FeatureSpace
+from gen_models.latent.design import nearest_distances, realism, snap_levels
+from gen_models.latent.features import FeatureSpace
 from gen_models.models.base import GenerativeModel
 
 MAX_ITEMS = 2000  # originals x copies per call: enough for any figure, quick on a CPU
@@ -34,7 +34,7 @@ class PerturbationResult:
     latent_items: pd.DataFrame  # n * per_item items decoded from noisy codes
     data_items: pd.DataFrame  # n * per_item items from noise added to the data
     source: np.ndarray  # (n * per_item,) index into `originals` of each new item
-    realism: dict[str, dict[str, float]]  # "latent" / "data space": see `gen_models.design.realism`
+    realism: dict[str, dict[str, float]]  # "latent" / "data space": see `gen_models.latent.design.realism`
     features: dict[str, np.ndarray]  # tables only: "real", "originals", "latent", "data space" (n, width)
 
 

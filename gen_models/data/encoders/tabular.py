@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gen_models.data.encoders.base import Span, one_hot_rows
 from gen_models.data.errors import DataError
 from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
 
@@ -46,20 +47,6 @@ MIN_MODE_WEIGHT = 0.005
 MAX_FIT_VALUES = 2000
 # Datetime steps tried, coarsest first, in microseconds: day, hour, minute, second, ms, us.
 DATETIME_STEPS_US = (86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A slice of the encoded row: columns [start, start + width) of the (n, output_dim) matrix.
-
-    role: "value" | "mode" | "missing" | "category". activation: "tanh" | "softmax".
-    """
-
-    column: str
-    role: str
-    start: int
-    width: int
-    activation: str
 
 
 @dataclass
@@ -198,21 +185,8 @@ class TabularEncoder:
         return next(span for span in self._spans if span.column == column and span.role == "category")
 
     def one_hot(self, column: str, values: list) -> np.ndarray:
-        """(len(values), n_levels) float32 one-hot rows, n_levels = len(self.levels(column)).
-
-        Values may be written as text ("3" for 3, "True" for True), as a command line gives them;
-        None (or NaN) picks the "empty" level where there is one.
-        """
-        levels = self.levels(column)
-        index = {_level_key(level): i for i, level in enumerate(levels)}
-        out = np.zeros((len(values), len(levels)), dtype=np.float32)
-        for row, value in enumerate(values):
-            i = index.get(_level_key(value))
-            if i is None:
-                valid = ", ".join(str(level) for level in levels)
-                raise DataError(f"'{value}' is not a value of column '{column}'. Valid values: {valid}.", column=column)
-            out[row, i] = 1.0
-        return out
+        """(len(values), n_levels) float32 one-hot rows, n_levels = len(self.levels(column)); see one_hot_rows."""
+        return one_hot_rows(self.levels(column), values, column)
 
     # --- encoding --------------------------------------------------------------------------
 
@@ -576,22 +550,6 @@ def _decode_categorical(x: np.ndarray, span: Span, col: _CategoricalColumn) -> p
 
 def _argmax(x: np.ndarray, span: Span) -> np.ndarray:
     return np.argmax(x[:, span.start : span.start + span.width], axis=1)
-
-
-def _level_key(value: object) -> str:
-    """How a level is matched in one_hot: True, "True" and "true" match; 3, 3.0 and "3" match."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "<empty>"
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value)).lower()
-    text = str(value).strip()
-    if text.lower() in ("true", "false"):
-        return text.lower()
-    try:
-        number = float(text)
-    except ValueError:
-        return "text:" + text
-    return f"number:{number!r}" if np.isfinite(number) else "text:" + text
 
 
 # --- shared helpers ----------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""Encoders: a table, images or time series <-> the float matrix every model trains on.
+
+One module per kind of data (`tabular`, `images`, `sequences`), each following `base.Encoder`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gen_models.data.encoders.base import Encoder, Span, level_key, one_hot_rows
+from gen_models.data.encoders.images import ImageEncoder
+from gen_models.data.encoders.sequences import SequenceEncoder
+from gen_models.data.encoders.tabular import TabularEncoder
+from gen_models.data.layouts import DataLayout
+from gen_models.data.schema import TableSchema
+
+
+def make_encoder(layout: DataLayout, schema: TableSchema, seed: int = 0) -> Encoder:
+    """The encoder for a layout: TabularEncoder, ImageEncoder or SequenceEncoder (not yet fitted)."""
+    if layout.kind == "images":
+        return ImageEncoder(layout)
+    if layout.kind == "sequences":
+        return SequenceEncoder(layout)
+    return TabularEncoder(schema, seed=seed)
+
+
+def encoder_from_dict(d: dict[str, Any]) -> Encoder:
+    kind = d.get("kind", "table")
+    if kind == "images":
+        return ImageEncoder.from_dict(d)
+    if kind == "sequences":
+        return SequenceEncoder.from_dict(d)
+    return TabularEncoder.from_dict(d)
+
+
+__all__ = [
+    "Encoder",
+    "ImageEncoder",
+    "SequenceEncoder",
+    "Span",
+    "TabularEncoder",
+    "encoder_from_dict",
+    "level_key",
+    "make_encoder",
+    "one_hot_rows",
+]

@@ -1,0 +1,104 @@
+"""Column kinds and value conversion shared by every metric.
+
+Every metric takes a ``real`` and a ``synthetic`` DataFrame with the same columns (in any order) and an
+optional ``kinds`` mapping column -> ``"continuous" | "integer" | "datetime" | "categorical"``. Columns
+missing from ``kinds`` are inferred from the real data by :func:`infer_kinds`. Datetimes are compared as
+numbers (nanoseconds since the epoch); ``±inf`` counts as missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+NUMERIC_KINDS = ("continuous", "integer", "datetime")
+KINDS = (*NUMERIC_KINDS, "categorical")
+# A numeric column with this many distinct values or fewer is treated as categorical.
+MAX_CATEGORICAL_DISTINCT = 10
+# Stands in for a missing category when rows are hashed (None would hash like the string "None").
+MISSING_LABEL = "\x00<missing>"
+
+
+def infer_kinds(df: pd.DataFrame) -> dict[str, str]:
+    """Guess each column's kind from its dtype and number of distinct values.
+
+    bool/object/string/category -> categorical; datetime64 -> datetime;
+    numeric with <= 10 distinct values -> categorical; other integers ->
+    integer; other numbers -> continuous; anything else -> categorical.
+    """
+    return {column: infer_kind(df[column]) for column in df.columns}
+
+
+def infer_kind(series: pd.Series) -> str:
+    """Kind of one column (see :func:`infer_kinds`)."""
+    if ptypes.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
+        return "categorical"
+    if ptypes.is_datetime64_any_dtype(series):
+        return "datetime"
+    if ptypes.is_numeric_dtype(series):
+        if series.nunique(dropna=True) <= MAX_CATEGORICAL_DISTINCT:
+            return "categorical"
+        return "integer" if ptypes.is_integer_dtype(series) else "continuous"
+    return "categorical"
+
+
+def numeric_values(series: pd.Series, kind: str) -> np.ndarray:
+    """Float array of a numeric or datetime column, NaN where missing or infinite."""
+    if kind == "datetime" or ptypes.is_datetime64_any_dtype(series):
+        moments = pd.to_datetime(series, errors="coerce")
+        if getattr(moments.dt, "tz", None) is not None:
+            moments = moments.dt.tz_convert(None)  # to naive UTC
+        missing = moments.isna().to_numpy()
+        values = moments.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)  # a copy
+        values[missing] = np.nan
+        return values
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # A copy: to_numpy may return a read-only view of the caller's data.
+    values = np.array(numbers, dtype=float)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def category_labels(series: pd.Series) -> np.ndarray:
+    """Object array of string labels, None where missing.
+
+    Categories are compared as strings so that 1, 1.0 and "1" or True and
+    "True" from differently typed real and synthetic columns still match;
+    floats that are whole numbers are written without the ".0" for that reason.
+    """
+    missing = series.isna().to_numpy()
+    if ptypes.is_float_dtype(series):
+        present = series.to_numpy(dtype=float, na_value=np.nan)[~missing]
+        whole = np.all(np.mod(present, 1) == 0) and np.all(np.abs(present) < 2**53)
+        if whole:
+            series = series.astype("Int64")
+    labels = np.array(series.astype(str).to_numpy(dtype=object), dtype=object)  # writable copy
+    labels[missing] = None
+    return labels
+
+
+def resolve(
+    real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Check the two tables match, put synthetic columns in real order, complete the kinds."""
+    check_same_columns(real, synthetic, "synthetic")
+    if len(real.columns) == 0:
+        raise ValueError("the tables have no columns to evaluate")
+    if len(real) == 0 or len(synthetic) == 0:
+        raise ValueError(f"need at least one row in each table (real has {len(real)}, synthetic has {len(synthetic)})")
+    full_kinds = {}
+    for column in real.columns:
+        kind = (kinds or {}).get(column) or infer_kind(real[column])
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} for column {column!r}; expected one of {KINDS}")
+        full_kinds[column] = kind
+    return real, synthetic[list(real.columns)], full_kinds
+
+
+def check_same_columns(real: pd.DataFrame, other: pd.DataFrame, name: str) -> None:
+    """Raise ValueError naming the columns ``other`` lacks or has in excess of ``real``."""
+    missing = [c for c in real.columns if c not in other.columns]
+    extra = [c for c in other.columns if c not in real.columns]
+    if missing or extra:
+        raise ValueError(f"{name} data columns differ from the real data: missing {missing}, extra {extra}")
