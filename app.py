@@ -8,9 +8,9 @@ first session calls st.navigation, so a first visit straight to /explore would s
 
 import streamlit as st
 
-from ui import runs
-from ui.startup import load_torch_in_background
-from ui.state import session_id
+from ui.core import runs
+from ui.core.startup import load_torch_in_background
+from ui.widgets.state import session_id
 
 st.set_page_config(page_title="Latent Lab", page_icon="🧪", layout="wide")
 

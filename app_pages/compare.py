@@ -6,10 +6,10 @@ import streamlit as st
 
 from gen_models.data.datasets import dataset_info
 from gen_models.models import REGISTRY
-from ui import quality as q
-from ui import runs
-from ui.architectures import ARCHITECTURES
-from ui.state import choose_bundled, current_data, session_id, session_runs_dir
+from ui.core import runs
+from ui.core.architectures import ARCHITECTURES
+from ui.widgets import quality as q
+from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
 POLL_SECONDS = 1.0
 DEFAULT_MODELS = ("gan", "wgan_gp", "vae")

@@ -17,9 +17,9 @@ from gen_models.data.encoders import make_encoder
 from gen_models.data.layouts import DataLayout, parse_image_shape
 from gen_models.data.schema import KINDS
 from gen_models.errors import USER_ERRORS
-from ui.models import sequence_curves, sequence_labels
-from ui.plots import distribution_figure, image_grid_png, png_width, sequences_figure
-from ui.state import DataChoice, choose_bundled, current_data, infer_schema_safely, save_data_choice, set_data
+from ui.core.plots import distribution_figure, image_grid_png, png_width, sequences_figure
+from ui.widgets.models import sequence_curves, sequence_labels
+from ui.widgets.state import DataChoice, choose_bundled, current_data, infer_schema_safely, save_data_choice, set_data
 
 MAX_SUMMARY_PLOTS = 12
 PREVIEW_ROWS = 10

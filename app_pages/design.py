@@ -11,10 +11,10 @@ from gen_models.errors import USER_ERRORS
 from gen_models.latent.design import DesignResult, design, fit_surrogate, projection
 from gen_models.latent.perturbation import PerturbationResult, perturb
 from gen_models.models import REGISTRY, GenerativeModel
-from ui import design_plots as plots
-from ui.models import ModelSource, column_kinds, data_kind, image_shape, pick_and_load, real_data_for
-from ui.plots import image_grid_png, png_width, sequences_figure
-from ui.state import session_id, session_runs_dir
+from ui.core import design_plots as plots
+from ui.core.plots import image_grid_png, png_width, sequences_figure
+from ui.widgets.models import ModelSource, column_kinds, data_kind, image_shape, pick_and_load, real_data_for
+from ui.widgets.state import session_id, session_runs_dir
 
 ANY = "(any: drawn at the data's rates)"
 GOALS = {"near a value": "value", "as low as possible": "min", "as high as possible": "max"}
@@ -402,7 +402,7 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
             st.markdown(f"**{title.capitalize()}** — first column: the real image")
             st.image(png, width=png_width(png))
     else:
-        from ui.models import index_name, sequence_curves
+        from ui.widgets.models import index_name, sequence_curves
 
         for title, items in (("Noise on the codes", result.latent_items), ("Noise on the data", result.data_items)):
             steps, values, names = sequence_curves(model.encoder, items)

@@ -12,10 +12,10 @@ from gen_models.data.datasets import list_datasets
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation.report import html_report, worst_columns, worst_pairs
 from gen_models.models import GenerativeModel
-from ui import quality as q
-from ui.models import TABLE_KINDS, column_kinds, data_kind, pick_and_load, real_data_for
-from ui.plots import distribution_figure
-from ui.state import current_data, infer_schema_safely, session_id, session_runs_dir
+from ui.core.plots import distribution_figure
+from ui.widgets import quality as q
+from ui.widgets.models import TABLE_KINDS, column_kinds, data_kind, pick_and_load, real_data_for
+from ui.widgets.state import current_data, infer_schema_safely, session_id, session_runs_dir
 
 MAX_ROWS = 5000  # synthetic rows scored: the scores barely move beyond this, and the page stays quick
 COLUMN_PLOTS = 6  # distribution plots shown before "show all"

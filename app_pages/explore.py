@@ -14,8 +14,17 @@ import streamlit as st
 
 from gen_models.errors import USER_ERRORS
 from gen_models.models import GenerativeModel, LatentCode
-from ui import codes as code_ui
-from ui.models import (
+from ui.core.plots import (
+    distribution_figure,
+    image_grid_png,
+    latent_map_figure,
+    png_width,
+    sequence_traversal_figure,
+    sequences_figure,
+    traversal_figure,
+)
+from ui.widgets import codes as code_ui
+from ui.widgets.models import (
     ModelSource,
     column_kinds,
     data_kind,
@@ -28,16 +37,7 @@ from ui.models import (
     sequence_curves,
     sequence_labels,
 )
-from ui.plots import (
-    distribution_figure,
-    image_grid_png,
-    latent_map_figure,
-    png_width,
-    sequence_traversal_figure,
-    sequences_figure,
-    traversal_figure,
-)
-from ui.state import session_id, session_runs_dir
+from ui.widgets.state import session_id, session_runs_dir
 
 ROWS = 1000  # rows generated for the distributions
 TRAVERSAL_STEPS = 7

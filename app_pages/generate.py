@@ -15,9 +15,10 @@ import streamlit as st
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import quality_score
 from gen_models.models import GenerativeModel
-from ui import codes as code_ui
-from ui.export import bundle, snippet
-from ui.models import (
+from ui.core.export import bundle, snippet
+from ui.core.plots import image_grid_png, pixels_to_encoded, png_width, sequences_figure
+from ui.widgets import codes as code_ui
+from ui.widgets.models import (
     ModelSource,
     column_kinds,
     data_kind,
@@ -28,8 +29,7 @@ from ui.models import (
     sequence_curves,
     sequences_wide,
 )
-from ui.plots import image_grid_png, pixels_to_encoded, png_width, sequences_figure
-from ui.state import session_id, session_runs_dir
+from ui.widgets.state import session_id, session_runs_dir
 
 MAX_ROWS = 100_000
 MAX_ITEMS = 10_000  # images or sequences: 10,000 MNIST digits are already a 20 MB CSV

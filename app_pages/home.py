@@ -6,8 +6,8 @@ import streamlit as st
 
 from gen_models import list_models
 from gen_models.catalogue import MODEL_TITLES
-from ui.models import card_figures, card_summary, pretrained_sources
-from ui.startup import gpu_name, torch_ready
+from ui.core.startup import gpu_name, torch_ready
+from ui.widgets.models import card_figures, card_summary, pretrained_sources
 
 FIGURES_SHOWN = 6  # measured figures listed per pretrained model; the model card on Explore has them all
 
@@ -69,7 +69,7 @@ with right:
         st.markdown(f"**{MODEL_TITLES[name]}** (`{name}`) — {description}")
 
 
-# No torch on this page, so it opens before torch has loaded (see ui/startup.py). Until then this
+# No torch on this page, so it opens before torch has loaded (see ui/core/startup.py). Until then this
 # line says so and looks again every second; once torch is there the whole page redraws, once,
 # and the line is drawn without the polling.
 polling = not torch_ready.is_set()

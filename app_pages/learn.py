@@ -1,6 +1,6 @@
 """Learn page: how each architecture works, and the sampling ideas every generator builds on.
 
-Two tabs. "Architectures" shows one architecture at a time from `ui.architectures`: its diagram,
+Two tabs. "Architectures" shows one architecture at a time from `ui.core.architectures`: its diagram,
 what each network receives and returns, each loss term as a sentence and a formula, and what to
 watch for in its curves. "Sampling basics" draws three small interactive figures computed by
 `gen_models.teaching.sampling_basics`: inverse transform sampling, rejection sampling and
@@ -15,10 +15,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from gen_models.teaching import sampling_basics as sb
 from gen_models.models import REGISTRY
-from ui.architectures import ARCHITECTURES, NOTATION, dot
-from ui.plots import GENERATED_COLOUR, LINE_COLOURS, REAL_COLOUR
+from gen_models.teaching import sampling_basics as sb
+from ui.core.architectures import ARCHITECTURES, NOTATION, dot
+from ui.core.plots import GENERATED_COLOUR, LINE_COLOURS, REAL_COLOUR
 
 BINS = 40  # histogram bars per figure
 CURVE_POINTS = 300  # points of each density or CDF curve

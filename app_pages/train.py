@@ -12,12 +12,12 @@ from gen_models.data.datasets import dataset_info
 from gen_models.errors import USER_ERRORS, ModelError
 from gen_models.models import REGISTRY
 from gen_models.training import TrainConfig, setting_from_text
-from ui import runs
-from ui.architectures import ARCHITECTURES, dot
-from ui.models import sequence_curves
-from ui.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
-from ui.quality import QUALITY_HINT, quality_figure
-from ui.state import choose_bundled, current_data, session_id, session_runs_dir
+from ui.core import runs
+from ui.core.architectures import ARCHITECTURES, dot
+from ui.core.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
+from ui.widgets.models import sequence_curves
+from ui.widgets.quality import QUALITY_HINT, quality_figure
+from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
 POLL_SECONDS = 1.0
 LIVE_COLUMNS = 4

@@ -36,7 +36,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, start_serv
 
 import gen_models  # noqa: E402
 from gen_models.data.datasets import dataset_info  # noqa: E402
-from ui.plots import distribution_figure, image_cells, image_grid_png, tile  # noqa: E402
+from ui.core.plots import distribution_figure, image_cells, image_grid_png, tile  # noqa: E402
 
 PRETRAINED = ROOT / "pretrained"
 REPEATS = 20
@@ -130,7 +130,7 @@ def browser_figures() -> None:
             page.wait_for_function(IDLE, timeout=60_000)
             page.get_by_text("Four steps").wait_for()
             ready = time.perf_counter() - started
-            page.get_by_text("Training runs on").wait_for(timeout=60_000)  # once torch has loaded (ui/startup.py)
+            page.get_by_text("Training runs on").wait_for(timeout=60_000)  # once torch has loaded (ui/core/startup.py)
             device = time.perf_counter() - started
             print(f"(c) streamlit run -> health check answers: {healthy:.1f} s; -> first page ready: {ready:.1f} s;"
                   f" -> its GPU/CPU line shown: {device:.1f} s")  # fmt: skip

@@ -24,8 +24,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 import gen_models
-from ui import runs, startup
-from ui.export import bundle
+from ui.core import runs, startup
+from ui.core.export import bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -126,7 +126,7 @@ def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
     assert "latent codes" in text
     for name in gen_models.list_models():
         assert f"`{name}`" in text
-    # Home draws before torch has loaded (ui/startup.py); once it has, the device line says which.
+    # Home draws before torch has loaded (ui/core/startup.py); once it has, the device line says which.
     assert startup.torch_ready.wait(timeout=60)
     at.run()
     assert any(c.value.startswith("Training runs on") for c in at.caption), [c.value for c in at.caption]
@@ -135,7 +135,7 @@ def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the one-thread rule is for CPU servers")
 def test_a_training_worker_uses_one_torch_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Even a run started before the background loading thread has set the rule (ui/startup.py)."""
+    """Even a run started before the background loading thread has set the rule (ui/core/startup.py)."""
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # what torch picks by itself on a 2-core machine; threads started now inherit it
     model = gen_models.create("vae", epochs=1, batch_size=64, seed=0)
@@ -159,8 +159,8 @@ def test_a_training_worker_uses_one_torch_thread(tmp_path: Path, monkeypatch: py
 HOME_WITHOUT_TORCH = """
 import sys
 from streamlit.testing.v1 import AppTest
-import ui.startup
-ui.startup.load_torch_in_background = lambda: None  # keep torch out, to see whether Home needs it
+import ui.core.startup
+ui.core.startup.load_torch_in_background = lambda: None  # keep torch out, to see whether Home needs it
 at = AppTest.from_file("app.py", default_timeout=60).run()
 assert not at.exception, at.exception
 print("torch" in sys.modules, [c.value for c in at.caption][-1])
@@ -168,7 +168,7 @@ print("torch" in sys.modules, [c.value for c in at.caption][-1])
 
 
 def test_home_opens_without_importing_torch(runs_root: Path) -> None:
-    """Torch takes seconds to import; the first page must not wait for it (ui/startup.py)."""
+    """Torch takes seconds to import; the first page must not wait for it (ui/core/startup.py)."""
     done = subprocess.run(
         [sys.executable, "-c", HOME_WITHOUT_TORCH], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
@@ -351,9 +351,9 @@ def media_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def explore_model(media_models: Path, monkeypatch: pytest.MonkeyPatch, runs_root: Path, name: str) -> AppTest:
     """The Explore page of a fresh session showing the pretrained model `name`."""
-    import ui.models
+    import ui.widgets.models
 
-    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", media_models)
+    monkeypatch.setattr(ui.widgets.models, "PRETRAINED_DIR", media_models)
     at = app().run()
     at.switch_page("app_pages/explore.py").run()
     at.selectbox(key="explore_model").select(f"pretrained:{name}").run()
@@ -421,9 +421,9 @@ def test_moving_a_sequence_model_code_redraws_the_curves(media_models, monkeypat
 
 
 def test_generate_images_downloads_pixel_columns(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
-    import ui.models
+    import ui.widgets.models
 
-    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", media_models)
+    monkeypatch.setattr(ui.widgets.models, "PRETRAINED_DIR", media_models)
     stored = capture_downloads(monkeypatch)
     at = app().run()
     at.switch_page("app_pages/generate.py").run()

@@ -89,14 +89,14 @@ def test_perturbation_of_table_rows_and_images(page: AppTest) -> None:
 
 def test_perturbation_of_sequences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gen_models
-    import ui.models
+    import ui.widgets.models
     from gen_models.data.datasets import dataset_info
 
     folder = tmp_path / "pretrained"
     model = gen_models.create("vae", epochs=1, seed=0)
     model.fit(gen_models.load_dataset("waves").head(100 * 30), layout=dataset_info("waves").layout)
     model.save(folder / "vae_waves_tiny", extra={"dataset": "waves"})
-    monkeypatch.setattr(ui.models, "PRETRAINED_DIR", folder)
+    monkeypatch.setattr(ui.widgets.models, "PRETRAINED_DIR", folder)
     monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path / "runs"))
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("app_pages/design.py").run()

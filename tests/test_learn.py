@@ -15,13 +15,13 @@ from scipy import stats
 from streamlit.testing.v1 import AppTest
 
 import gen_models
-from gen_models.teaching import sampling_basics as sb
 from gen_models.data.layouts import DataLayout
 from gen_models.models import REGISTRY
 from gen_models.models.aae import AAEConfig
 from gen_models.models.infogan import InfoGANConfig
 from gen_models.models.wgan_gp import WGANGPConfig
-from ui.architectures import ARCHITECTURES, NOTATION, dot
+from gen_models.teaching import sampling_basics as sb
+from ui.core.architectures import ARCHITECTURES, NOTATION, dot
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app_pages" / "learn.py")
@@ -140,7 +140,7 @@ def parse_dot(text: str) -> tuple[set[str], list[tuple[str, str]]]:
 
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_every_registered_architecture_has_a_complete_explainer(name: str) -> None:
-    assert name in ARCHITECTURES, f"{name} has no explainer in ui/architectures.py"
+    assert name in ARCHITECTURES, f"{name} has no explainer in ui/core/architectures.py"
     arch = ARCHITECTURES[name]
     assert arch.title and arch.explanation.count("\n") == 1, "a title and an explanation of two lines"
     assert arch.networks and arch.losses and arch.watch and arch.failures

@@ -14,7 +14,7 @@ import gen_models
 from gen_models.catalogue import MODEL_TITLES
 from gen_models.data.layouts import DataLayout
 from gen_models.models import REGISTRY
-from ui.architectures import ARCHITECTURES
+from ui.core.architectures import ARCHITECTURES
 
 FAST = {"epochs": 2, "batch_size": 40, "seed": 3}
 TABLE_MODELS = [name for name, cls in REGISTRY.items() if "table" in cls.data_kinds]

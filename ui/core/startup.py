@@ -20,7 +20,7 @@ def use_one_torch_thread() -> None:
 
     The models are small: extra intra-op threads buy nothing, and on a shared CPU server they fight
     the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
-    Called by the loading thread below and by every training worker as it starts (ui/runs.py), so a
+    Called by the loading thread below and by every training worker as it starts (ui/core/runs.py), so a
     run started before the loading thread is done follows the rule too.
     """
     import torch

@@ -34,7 +34,7 @@ import gen_models
 from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
-from ui.startup import use_one_torch_thread
+from ui.core.startup import use_one_torch_thread
 
 if TYPE_CHECKING:
     from gen_models.models import GenerativeModel

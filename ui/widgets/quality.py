@@ -3,7 +3,7 @@
 Figures are built with `plotly.graph_objects` (fast enough to redraw while polling). Scores come
 from `gen_models.evaluation`; the model-based ones (detection, utility) are cached per data, so a
 rerun never repeats them. `Comparison` trains several architectures one after another in a
-background thread, reusing `ui.runs.start_run`; like a run's thread, it never calls Streamlit.
+background thread, reusing `ui.core.runs.start_run`; like a run's thread, it never calls Streamlit.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from gen_models.data import TableSchema
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import coverage, detection_auc, privacy, quality_score, utility
 from gen_models.evaluation.report import EXPLANATIONS, correlation_matrices, pca_projection
-from ui import runs
-from ui.plots import GENERATED_COLOUR, REAL_COLOUR, _style
+from ui.core import runs
+from ui.core.plots import GENERATED_COLOUR, REAL_COLOUR, _style
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def quality_figure(records: list[dict[str, Any]], best_epoch: int | None = None,
 
 def quality_curves_figure(curves: dict[str, list[dict[str, Any]]]) -> go.Figure:
     """One quality-over-epochs line per model, for the Compare page."""
-    from ui.plots import LINE_COLOURS
+    from ui.core.plots import LINE_COLOURS
 
     fig = go.Figure()
     for i, (name, records) in enumerate(curves.items()):
@@ -257,7 +257,7 @@ class Entry:
 class Comparison:
     """Train `entries` one after another on the same data, seed and budget, then score each.
 
-    The thread only uses the library and `ui.runs`; the page polls `snapshot()`.
+    The thread only uses the library and `ui.core.runs`; the page polls `snapshot()`.
     """
 
     session: str

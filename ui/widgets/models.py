@@ -23,8 +23,8 @@ from gen_models.catalogue import META_FILE
 from gen_models.data.datasets import list_datasets, load_dataset
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
-from ui import runs
-from ui.state import PROJECT_ROOT
+from ui.core import runs
+from ui.widgets.state import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from gen_models.models import GenerativeModel  # imports torch: pages that load models import it

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.plots import GENERATED_COLOUR, REAL_COLOUR, _style, as_numbers
+from ui.core.plots import GENERATED_COLOUR, REAL_COLOUR, _style, as_numbers
 
 DATA_SPACE_COLOUR = "#ea580c"
 ORIGINAL_COLOUR = "#111827"
