@@ -357,10 +357,22 @@ def _fit_modes(values: np.ndarray, max_modes: int, seed: int) -> tuple[list[floa
     center, scale = float(values.mean()), float(values.std())
     if scale == 0.0:
         return [center], [_min_std(scale)], [1.0]
+    z = _mixture_sample(values, center, scale, seed)
+    means, variances, weights = _dirichlet_process_mixture(z, min(max_modes, len(np.unique(z))))
+    return _kept_modes(means, variances, weights, center, scale)
+
+
+def _mixture_sample(values: np.ndarray, center: float, scale: float, seed: int) -> np.ndarray:
+    """(m,) standardised values the mixture is fitted on: a seeded sample of the (n,) values, m <= MAX_FIT_VALUES."""
     if len(values) > MAX_FIT_VALUES:
         values = np.random.default_rng(seed).choice(values, MAX_FIT_VALUES, replace=False)
-    z = (values - center) / scale
-    means, variances, weights = _dirichlet_process_mixture(z, min(max_modes, len(np.unique(z))))
+    return (values - center) / scale
+
+
+def _kept_modes(
+    means: np.ndarray, variances: np.ndarray, weights: np.ndarray, center: float, scale: float
+) -> tuple[list[float], list[float], list[float]]:
+    """The (k,) fitted modes of standardised values without the negligible ones, ordered by mean, in column units."""
     keep = weights > MIN_MODE_WEIGHT
     order = np.argsort(means[keep])
     means = means[keep][order] * scale + center
@@ -374,12 +386,19 @@ def _dirichlet_process_mixture(z: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 
     Returns (k,) means, variances and weights. This is the algorithm of sklearn's
     BayesianGaussianMixture(weight_concentration_prior_type="dirichlet_process",
-    weight_concentration_prior=WEIGHT_CONCENTRATION_PRIOR) written out for one dimension:
-    sklearn spends ~5 ms of fixed overhead per iteration, which made fitting an 11-column table
-    take seconds; here an iteration is a few (k, n) array operations. Instead of k-means, the
-    responsibilities start from k equal-count slices of the sorted values, so the fit is
-    deterministic. Priors as in sklearn: mean prior = mean of z, mean precision prior = 1,
-    degrees of freedom prior = 1, covariance prior = variance of z.
+    weight_concentration_prior=WEIGHT_CONCENTRATION_PRIOR) written out for one dimension.
+    Instead of k-means, the responsibilities start from k equal-count slices of the sorted values,
+    so the fit is deterministic. Priors as in sklearn: mean prior = mean of z, mean precision
+    prior = 1, degrees of freedom prior = 1, covariance prior = variance of z.
+
+    Why not sklearn's class itself (what CTGAN uses through rdt): the encoder is fitted on every
+    training run, once per numeric column, and sklearn spends milliseconds of fixed overhead per
+    iteration where here an iteration is a few (k, n) array operations. `python -m bench.bench_mixture`
+    fits both to the same samples of the 22 numeric columns of the bundled tables and 4 synthetic
+    ones: sklearn took 11-16 s in all, this 0.8-1.2 s (13-14x faster; two runs on a busy machine),
+    with the same log-likelihood per value on every column (within 0.005). Where modes are clearly
+    separated both find the same modes and weights (tests/test_mixture.py checks it); elsewhere both
+    split the data into several overlapping modes, not the same ones (ours keeps a few more).
     """
     from scipy.special import digamma  # here, not at the top: the app's first page reads no data
 
