@@ -1,0 +1,72 @@
+"""What every command shares: the parser class, the exit status for input problems, reading --data."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from gen_models.data.layouts import DataLayout, parse_image_shape
+from gen_models.errors import DataError, ModelError
+
+EXIT_USER_ERROR = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes with our exit status and one plain line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
+    """A CSV path (read as a table), or a bundled data set's name (with its own layout)."""
+    from gen_models.data import read_csv
+    from gen_models.data.datasets import dataset_info, list_datasets, load_dataset
+
+    path = Path(source)
+    if path.is_file():
+        return read_csv(path), DataLayout()
+    names = [info.name for info in list_datasets()]
+    if source in names:
+        return load_dataset(source), dataset_info(source).layout
+    if path.suffix.lower() in {".csv", ".txt", ".tsv"} or "/" in source:
+        raise DataError(f"There is no file '{source}'.")
+    raise DataError(f"'{source}' is neither a file nor a bundled data set. Bundled data sets: {', '.join(names)}.")
+
+
+def layout_from_args(args: argparse.Namespace, default: DataLayout) -> DataLayout:
+    """Layout flags win over a bundled data set's own layout; none given keeps it."""
+    if args.image_shape and (args.sequence_key or args.sequence_index or args.wide):
+        raise DataError("Choose images (--image-shape) or time series (--sequence-key/--wide), not both.")
+    if args.image_shape:
+        return DataLayout(kind="images", image_shape=parse_image_shape(args.image_shape), label=args.label)
+    if args.sequence_key or args.sequence_index or args.wide:
+        return DataLayout(
+            kind="sequences",
+            sequence_key=args.sequence_key,
+            sequence_index=args.sequence_index,
+            wide=args.wide,
+            label=args.label,
+        )
+    if args.label:
+        if default.kind == "table":
+            raise DataError("--label is for images and time series; for tables use --condition.")
+        return dataclasses.replace(default, label=args.label)
+    return default
+
+
+def pairs(items: list[str], what: str) -> dict[str, str]:
+    """Repeated NAME=VALUE flags (`what` names the flag in the message) -> {name: value}, both stripped."""
+    found = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ModelError(f"{what} must look like NAME=VALUE, not '{item}'.")
+        found[name.strip()] = value.strip()
+    return found

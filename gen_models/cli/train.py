@@ -1,0 +1,142 @@
+"""`train`: fit a model on a CSV file or a bundled data set and save it, with progress on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from gen_models.cli.common import layout_from_args, load_table, pairs
+from gen_models.errors import ModelError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a model on a CSV file or a bundled data set")
+    p.add_argument("--data", required=True, help="a CSV file, or the name of a bundled data set")
+    p.add_argument("--model", required=True, help="architecture name (see `list`)")
+    p.add_argument("--out", required=True, help="directory to write the trained model to")
+    p.add_argument("--epochs", type=int, help="passes over the data (default: the model's)")
+    p.add_argument("--batch-size", type=int, help="rows per training step (default: the model's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed repeats a run (default 0)")
+    p.add_argument("--condition", help="categorical column to condition on (cgan needs one; wgan_gp may use one)")
+    p.add_argument("--discrete", default="", help="comma-separated columns to treat as categorical")
+    p.add_argument("--image-shape", metavar="HxW", help="the data are images, one per row: e.g. 28x28")
+    p.add_argument("--sequence-key", metavar="COL", help="time series in long format: the column naming each series")
+    p.add_argument("--sequence-index", metavar="COL", help="time series in long format: the column ordering steps")
+    p.add_argument("--wide", action="store_true", help="time series in wide format: one row per series")
+    p.add_argument("--label", metavar="COL", help="images / time series: the label column (kept out of the values)")
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one of the model's settings, e.g. c1_tilt=20 or generator_hidden=128,128 (repeatable; "
+        "an unknown name prints the model's settings)",
+    )
+    p.set_defaults(run=run)
+
+
+def model_settings(model_name: str, items: list[str]) -> dict[str, Any]:
+    """--set NAME=VALUE pairs -> settings typed like the model's Config fields."""
+    from gen_models.models import REGISTRY
+    from gen_models.training import setting_from_text
+
+    if model_name not in REGISTRY:
+        return {}  # create() names the known models
+    config_cls = REGISTRY[model_name].Config
+    return {name: setting_from_text(config_cls, name, text) for name, text in pairs(items, "--set").items()}
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds != seconds:  # NaN: not known yet
+        return "?"
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.1f}min"
+
+
+def run(args: argparse.Namespace) -> int:
+    from gen_models import create
+
+    settings: dict[str, Any] = {"seed": args.seed, **model_settings(args.model, args.set)}
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise ModelError("--epochs must be at least 1.")
+        settings["epochs"] = args.epochs
+    if args.batch_size is not None:
+        if args.batch_size < 1:
+            raise ModelError("--batch-size must be at least 1.")
+        settings["batch_size"] = args.batch_size
+    model = create(args.model, **settings)
+    data, layout = load_table(args.data)
+    layout = layout_from_args(args, layout)
+    discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
+    kinds = pairs(args.kind, "--kind")
+
+    from gen_models.data import infer_schema, validate_table
+
+    schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
+    if layout.kind == "table":
+        validate_table(data, schema)  # before announcing the run: a bad table fails fast
+    for warning in schema.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"Training {model.name} on {len(data)} rows x {len(data.columns)} columns "
+        f"({layout.kind}, seed {model.config.seed}).",
+        file=sys.stderr,
+    )
+
+    last_print = [0.0]
+
+    def progress(metrics: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - last_print[0] < 1.0 and metrics["epoch"] != metrics["epochs"]:
+            return  # at most one line a second, plus the last epoch
+        last_print[0] = now
+        losses = "  ".join(
+            f"{k} {v:.4f}" for k, v in metrics.items() if k not in {"epoch", "epochs", "step", "elapsed", "remaining"}
+        )
+        print(
+            f"epoch {metrics['epoch']}/{metrics['epochs']}  {losses}  "
+            f"elapsed {format_seconds(metrics['elapsed'])}  remaining {format_seconds(metrics['remaining'])}",
+            file=sys.stderr,
+        )
+
+    # Train in a worker thread so Ctrl-C can stop it cleanly and the partial model is still saved.
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = model.fit(
+                data, condition=args.condition, layout=layout, schema=schema, on_epoch=progress, stop_event=stop
+            )
+        except BaseException as err:  # handed to the main thread, which reports it
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print("Stopping after the current step...", file=sys.stderr)
+        stop.set()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    # Remember where the data came from, so `design` and the app can find it again.
+    origin = {"data_file": str(Path(args.data).resolve())} if Path(args.data).is_file() else {"dataset": args.data}
+    out = model.save(args.out, extra=origin)
+    level = "warning: " if result.status == "diverged" else ""
+    print(f"{level}{result.message} Took {result.seconds:.1f}s. Saved to {out}", file=sys.stderr)
+    return 0
