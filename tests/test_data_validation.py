@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from gen_models.data import DataError, infer_schema, read_csv, validate_table
+from gen_models.data.reading import read_table
 
 # --- read_csv ----------------------------------------------------------------------------------
 
@@ -68,10 +70,73 @@ def test_other_delimiters_are_detected(delimiter):
     assert df["c"].tolist() == [3, 6]
 
 
-def test_semicolons_with_decimal_commas_are_read_as_semicolon_separated():
+def test_semicolons_with_decimal_commas_are_read_as_numbers():
     df = read_csv(b"height;weight\n1,75;70,5\n1,80;80,1\n")
     assert list(df.columns) == ["height", "weight"]
-    assert df["height"].tolist() == ["1,75", "1,80"]
+    assert df["height"].tolist() == [1.75, 1.80]
+    assert df["weight"].dtype == float
+
+
+def test_european_thousands_and_decimals_are_read_as_numbers_and_reported():
+    raw = "Stadt;Einwohner;Fläche\nBerlin;3.645.000;891,7\nBonn;327.258;141,1\nUlm;126.329;118,69\n".encode()
+    table = read_table(raw)
+    assert table.frame["Einwohner"].tolist() == [3_645_000, 327_258, 126_329]
+    assert table.frame["Fläche"].tolist() == [891.7, 141.1, 118.69]
+    assert (table.info.delimiter, table.info.decimal, table.info.thousands) == (";", ",", ".")
+    assert "decimal comma" in table.info.describe()
+
+
+def test_quoted_thousands_in_a_comma_file_are_numbers_not_text():
+    table = read_table(b'name,amount\na,"1,234.5"\nb,"12,000.25"\nc,7.5\n')
+    assert table.frame["amount"].tolist() == [1234.5, 12000.25, 7.5]
+    assert (table.info.decimal, table.info.thousands) == (".", ",")
+
+
+def test_a_plain_comma_file_keeps_its_decimal_point():
+    table = read_table(b"x,y\n1.5,2\n2.25,3\n")
+    assert table.frame["x"].tolist() == [1.5, 2.25]
+    assert (table.info.delimiter, table.info.decimal, table.info.thousands) == (",", ".", None)
+
+
+def test_a_header_starting_with_a_bracket_is_not_a_web_page():
+    df = read_csv(b"<id>,value\n1,2\n3,4\n")
+    assert list(df.columns) == ["<id>", "value"]
+    with pytest.raises(DataError, match="web page"):
+        read_csv(b"<!DOCTYPE html><html><body>hi</body></html>")
+
+
+def test_gzip_parquet_and_excel_files_are_read_like_csv(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"], "c": [0.5, 1.5, None]})
+    csv_bytes = frame.to_csv(index=False).encode()
+    gz = read_table(gzip.compress(csv_bytes))
+    assert gz.info.format == "csv.gz"
+    pd.testing.assert_frame_equal(gz.frame, frame)
+
+    frame.to_parquet(tmp_path / "t.parquet")
+    parquet = read_table(tmp_path / "t.parquet")
+    assert parquet.info.format == "parquet"
+    pd.testing.assert_frame_equal(parquet.frame, frame)
+
+    with pd.ExcelWriter(tmp_path / "t.xlsx", engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="first", index=False)
+        frame.assign(a=[7, 8, 9]).to_excel(writer, sheet_name="second", index=False)
+    excel = read_table(tmp_path / "t.xlsx")
+    assert (excel.info.format, excel.info.sheet, excel.sheets) == ("excel", "first", ("first", "second"))
+    assert excel.frame["a"].tolist() == [1, 2, 3]
+    assert excel.frame["b"].tolist() == ["x", "y", "z"]
+    assert read_table(tmp_path / "t.xlsx", sheet="second").frame["a"].tolist() == [7, 8, 9]
+    with pytest.raises(DataError, match="no sheet 'third'.*first, second"):
+        read_table(tmp_path / "t.xlsx", sheet="third")
+
+
+def test_excel_duplicate_headers_and_old_xls_get_clear_messages(tmp_path):
+    pd.DataFrame([["a", "a"], [1, 2]]).to_excel(tmp_path / "d.xlsx", header=False, index=False)
+    with pytest.raises(DataError, match="appears twice"):
+        read_table(tmp_path / "d.xlsx")
+    with pytest.raises(DataError, match=r"old Excel file \(\.xls\)"):
+        read_table(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    with pytest.raises(DataError, match="damaged"):
+        read_table(b"\x1f\x8b" + b"junk")
 
 
 def test_single_column_file_reads_as_one_column():

@@ -1,41 +1,129 @@
-"""Reading a user's CSV file, with a clear message for each way it can go wrong.
+"""Reading a user's file (CSV, gzip-compressed CSV, Parquet or Excel), with a clear message for each way it
+can go wrong, and a record of how it was read.
 
 pandas accepts a lot of broken input silently (it renames a duplicate column 'a' to 'a.1',
-pads short rows with empty cells, reads a ';'-separated file as one column). Here we check the
-raw text first, so the user hears what is wrong and on which line.
+pads short rows with empty cells, reads a ';'-separated file as one column, reads European
+numbers such as 1.234,5 as text). Here we check the raw text first, so the user hears what is
+wrong and on which line, and we detect each CSV file's decimal mark before pandas reads it.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
-from typing import BinaryIO
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO
 
 import pandas as pd
 
 from gen_models.data.errors import DataError
 
+FORMATS = ("csv", "csv.gz", "parquet", "excel")
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|' characters"}
 # Lines looked at when guessing the delimiter.
 SNIFF_LINES = 50
 UTF8_BOM = b"\xef\xbb\xbf"
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx files are zip archives
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls files
+# Cells looked at when guessing the decimal mark.
+SNIFF_CELLS = 20_000
+# Numbers written with a decimal comma: 1,5 or -0,25 or 1.234,5 (a dot between thousands).
+COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+$")
+# Numbers written with a decimal point: 1.5 or 1,234.5 (a comma between thousands).
+POINT_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d*)\.\d+$")
+# Whole numbers with thousands separators: 1,234 or 1.234.567 (ambiguous alone: 1,234 may be a decimal).
+GROUPED = re.compile(r"^[+-]?\d{1,3}([.,])\d{3}(\1\d{3})*$")
+# What a real web page or XML file starts with (a header cell may start with '<' too).
+MARKUP_START = re.compile(r"^\s*<(!doctype|html|\?xml|head|body|table|div|svg)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReadInfo:
+    """How a file was read: what `inspect` reports and the Data page says."""
+
+    format: str  # one of FORMATS
+    delimiter: str | None = None  # CSV: the column separator
+    decimal: str | None = None  # CSV: "." or ","
+    thousands: str | None = None  # CSV: the thousands separator found in numbers, if any
+    encoding: str | None = None  # CSV: "utf-8" or "utf-8-sig"
+    sheet: str | None = None  # Excel: the sheet read
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One sentence for a person, e.g. "CSV, columns separated by semicolons, decimal comma (1,5)"."""
+        if self.format == "parquet":
+            return "Parquet file"
+        if self.format == "excel":
+            return f"Excel workbook, sheet '{self.sheet}'"
+        parts = ["gzip-compressed CSV" if self.format == "csv.gz" else "CSV"]
+        parts.append(f"columns separated by {DELIMITER_NAMES[self.delimiter or ',']}")
+        parts.append("decimal comma (1,5)" if self.decimal == "," else "decimal point (1.5)")
+        if self.thousands:
+            parts.append(f"thousands separated by '{self.thousands}'")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A file's table and how it was read."""
+
+    frame: pd.DataFrame
+    info: ReadInfo
+    sheets: tuple[str, ...] = ()  # Excel: every sheet in the workbook
+
+
+def read_table(source: str | os.PathLike | bytes | BinaryIO, sheet: str | None = None) -> TableRead:
+    """Read a CSV, gzip-compressed CSV, Parquet or Excel (.xlsx) file, told apart by its first bytes.
+
+    Excel: the first sheet unless `sheet` names another. Raises DataError with a plain message for anything
+    that cannot be read as a table.
+    """
+    raw = _read_bytes(source)
+    if raw.startswith(PARQUET_MAGIC):
+        return TableRead(_read_parquet(raw), ReadInfo(format="parquet"))
+    if raw.startswith(ZIP_MAGIC):
+        return _read_excel(raw, sheet)
+    if raw.startswith(OLE_MAGIC):
+        raise DataError("This is an old Excel file (.xls). Save it as .xlsx or as 'CSV UTF-8' and try again.")
+    if raw.startswith(GZIP_MAGIC):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise DataError(f"This gzip file is damaged and cannot be unpacked ({error}).") from None
+        frame, info = _read_csv_bytes(raw)
+        return TableRead(frame, ReadInfo(**{**info.to_dict(), "format": "csv.gz"}))
+    frame, info = _read_csv_bytes(raw)
+    return TableRead(frame, info)
 
 
 def read_csv(source: str | os.PathLike | bytes | BinaryIO) -> pd.DataFrame:
     """Read a CSV file (path, raw bytes or binary file object) into a raw DataFrame.
 
-    The delimiter is guessed among , ; tab and |. A UTF-8 byte-order mark is accepted.
-    Raises DataError for an empty file, text that is not UTF-8, content that is not CSV
-    (binary, a spreadsheet, HTML, JSON), duplicate column names or rows with the wrong number
-    of cells. Line numbers in messages are lines of the file, the header being line 1.
+    The delimiter is guessed among , ; tab and |, and the decimal mark (point or comma) from the
+    numbers in the file. A UTF-8 byte-order mark is accepted. Raises DataError for an empty file,
+    text that is not UTF-8, content that is not CSV (binary, a spreadsheet, HTML, JSON), duplicate
+    column names or rows with the wrong number of cells. Line numbers in messages are lines of the
+    file, the header being line 1. `read_table` also reads Parquet, Excel and gzip files.
     """
-    raw = _read_bytes(source)
+    return _read_csv_bytes(_read_bytes(source))[0]
+
+
+def _read_csv_bytes(raw: bytes) -> tuple[pd.DataFrame, ReadInfo]:
+    """A CSV file's bytes -> (frame, how it was read); see read_csv for the checks."""
+    encoding = "utf-8"
     skipped = 0
     if raw.startswith(UTF8_BOM):
         skipped = len(UTF8_BOM)
         raw = raw[skipped:]
+        encoding = "utf-8-sig"
     if not raw.strip():
         raise DataError("The file is empty.")
     _check_not_binary(raw)
@@ -45,10 +133,89 @@ def read_csv(source: str | os.PathLike | bytes | BinaryIO) -> pd.DataFrame:
     delimiter = _guess_delimiter(text)
     header = _check_rows(text, delimiter)
     _check_header(header)
+    decimal, thousands = _guess_number_format(text, delimiter)
+    info = ReadInfo(format="csv", delimiter=delimiter, decimal=decimal, thousands=thousands, encoding=encoding)
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter)
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal, thousands=thousands)
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(f"The file could not be read as a table: {error}") from error
+    return frame, info
+
+
+def _guess_number_format(text: str, delimiter: str) -> tuple[str, str | None]:
+    """(decimal mark, thousands separator or None) from the number-like cells of the file.
+
+    Cells such as 1,5 or 1.234,5 vote for a decimal comma, 1.5 or 1,234.5 for a decimal point; the
+    majority wins. With no vote (only whole numbers), a ';'-separated file is taken as European, as
+    spreadsheets write them. Whole numbers grouped in thousands (1.234 / 1,234) then say the separator.
+    """
+    comma_votes = point_votes = 0
+    grouped: set[str] = set()
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)  # the header
+    seen = 0
+    for row in reader:
+        for cell in row:
+            cell = cell.strip()
+            if not cell or not (cell[0].isdigit() or cell[0] in "+-.,"):
+                continue
+            seen += 1
+            if COMMA_DECIMAL.match(cell) and not GROUPED.match(cell):
+                comma_votes += 1
+            elif POINT_DECIMAL.match(cell) and not GROUPED.match(cell):
+                point_votes += 1
+            elif match := GROUPED.match(cell):
+                grouped.add(match.group(1))
+        if seen >= SNIFF_CELLS:
+            break
+    if comma_votes > point_votes or (comma_votes == point_votes == 0 and delimiter == ";"):
+        decimal = ","
+    else:
+        decimal = "."
+    thousands_mark = "." if decimal == "," else ","
+    # A comma file's cells hold a comma only when quoted, so "1,234" there is a thousands group.
+    thousands = thousands_mark if thousands_mark in grouped or _has_grouped_decimals(text, thousands_mark) else None
+    return decimal, thousands
+
+
+def _has_grouped_decimals(text: str, mark: str) -> bool:
+    """Whether a number such as 1,234.5 (mark ',') or 1.234,5 (mark '.') appears in the text."""
+    pattern = r"\d{1,3}\.\d{3}(\.\d{3})*,\d" if mark == "." else r"\d{1,3},\d{3}(,\d{3})*\.\d"
+    return re.search(pattern, text[:1_000_000]) is not None
+
+
+def _read_parquet(raw: bytes) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(raw))
+    except Exception as error:  # pyarrow raises its own error types for damaged files
+        raise DataError(f"This Parquet file could not be read: {error}") from None
+
+
+def _read_excel(raw: bytes, sheet: str | None) -> TableRead:
+    """The first (or the named) sheet of an .xlsx workbook, header in the first row."""
+    try:
+        workbook = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+    except Exception:  # a zip that is not a workbook, or a damaged one
+        raise DataError(
+            "This looks like a zip archive, not an Excel workbook or a CSV file. "
+            "Unpack it, or in Excel use 'Save as' and choose 'CSV UTF-8'."
+        ) from None
+    sheets = tuple(str(name) for name in workbook.sheet_names)
+    if not sheets:
+        raise DataError("This Excel workbook has no sheets.")
+    chosen = sheets[0] if sheet is None else sheet
+    if chosen not in sheets:
+        raise DataError(f"This workbook has no sheet '{chosen}'. Its sheets: {', '.join(sheets)}.")
+    cells = pd.read_excel(workbook, sheet_name=chosen, header=None)
+    if cells.dropna(how="all").empty:
+        raise DataError(f"The sheet '{chosen}' is empty.")
+    header = ["" if pd.isna(name) else str(name) for name in cells.iloc[0]]
+    _check_header(header)
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    # Cells of a sheet come back as objects; let pandas find numbers and dates column by column.
+    frame = frame.infer_objects()
+    return TableRead(frame, ReadInfo(format="excel", sheet=chosen), sheets)
 
 
 def _read_bytes(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
@@ -69,7 +236,7 @@ def _read_bytes(source: str | os.PathLike | bytes | BinaryIO) -> bytes:
 
 def _check_not_binary(raw: bytes) -> None:
     head = raw[:8192]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
         raise DataError(
             "This looks like an Excel file or a zip archive, not a CSV file. "
             "In Excel, use 'Save as' and choose 'CSV UTF-8'."
@@ -95,7 +262,7 @@ def _decode_utf8(raw: bytes, skipped: int) -> str:
 
 def _check_looks_like_csv(text: str) -> None:
     start = text.lstrip()[:1]
-    if start == "<":
+    if MARKUP_START.match(text):
         raise DataError("This looks like a web page (HTML or XML), not a CSV file.")
     if start in ("{", "["):
         raise DataError("This looks like a JSON file, not a CSV file.")
