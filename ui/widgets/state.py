@@ -22,7 +22,7 @@ from gen_models.data import DataError, TableSchema, validate_table
 from gen_models.data.datasets import dataset_info
 from gen_models.data.layouts import DataLayout
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # ui/widgets/state.py -> the repository root
 SESSION_PARAM = "session"
 # Session ids become folder names, so only accept what `new_session_id` makes (no "../").
 _SESSION_ID = re.compile(r"^[0-9a-f]{12}$")
