@@ -43,12 +43,12 @@ def test_ks_complement_matches_hand_computed_value_and_ignores_missing():
     assert scores["v"] == pytest.approx(0.5)
 
 
-def test_tvd_complement_counts_missing_as_its_own_category():
-    # p = (a .5, b .25, c .25, missing 0), q = (a .25, b .5, c 0, missing .25):
-    # TVD = (.25 + .25 + .25 + .25) / 2 = 0.5.
+def test_tv_complement_drops_missing_cells_as_sdmetrics_does():
+    # Among present cells p = (a .5, b .25, c .25), q = (a 1/3, b 2/3, c 0):
+    # TVD = (1/6 + 5/12 + 1/4) / 2 = 5/12, so the score is 7/12.
     real = pd.DataFrame({"c": ["a", "a", "b", "c"]})
     synthetic = pd.DataFrame({"c": ["a", "b", "b", None]})
-    assert evaluation.column_shapes(real, synthetic)["c"] == pytest.approx(0.5)
+    assert evaluation.column_shapes(real, synthetic)["c"] == pytest.approx(7 / 12)
 
 
 def test_categories_of_different_dtypes_are_compared_as_strings():
@@ -78,26 +78,27 @@ def test_correlation_similarity_is_zero_for_opposite_correlations():
     kinds = {"a": CONTINUOUS, "b": CONTINUOUS}
     report = evaluation.quality_score(real, synthetic, kinds)
     assert evaluation.pair_trends(real, synthetic, kinds)[("a", "b")] == pytest.approx(0.0)
-    assert report["pairs"] == [{"columns": ["a", "b"], "metric": "correlation", "score": 0.0}]
+    assert report["pairs"] == [
+        {"columns": ["a", "b"], "metric": "correlation", "score": 0.0, "real": pytest.approx(1.0), "counted": True}
+    ]
 
 
-def test_contingency_similarity_matches_hand_computed_value():
-    # Real bins: 0 -> bin 0, 10 -> bin 9, so the real joint table is (0,a) .5, (9,b) .5.
-    # Synthetic 20 and -5 are clipped into bins 9 and 0: (0,a) .25, (9,a) .5, (0,b) .25.
-    # TVD = (.25 + .5 + .5 + .25) / 2 = 0.75, so the score is 0.25.
+def test_contingency_similarity_bins_each_table_on_its_own_range():
+    # SDMetrics cuts each table's numbers into 10 bins of that table's own range (np.digitize codes 1..11,
+    # the maximum in code 11). Real x 0..10: 0 -> 1, 10 -> 11, so the joint table is (1,a) .5, (11,b) .5.
+    # Synthetic x 0..20: 0 -> 1, 10 -> 6, 20 -> 11: (1,a) .5, (6,b) .25, (11,b) .25.
+    # TVD = (0 + .25 + .25) / 2 = 0.25, so the score is 0.75.
     real = pd.DataFrame({"x": [0.0, 10.0, 0.0, 10.0], "c": ["a", "b", "a", "b"]})
-    synthetic = pd.DataFrame({"x": [0.0, 10.0, 20.0, -5.0], "c": ["a", "a", "a", "b"]})
+    synthetic = pd.DataFrame({"x": [0.0, 10.0, 0.0, 20.0], "c": ["a", "b", "a", "b"]})
     trends = evaluation.pair_trends(real, synthetic, kinds={"x": CONTINUOUS, "c": CATEGORICAL})
-    assert trends[("x", "c")] == pytest.approx(0.25)
+    assert trends[("x", "c")] == pytest.approx(0.75)
 
 
 def reference_contingency(real: pd.DataFrame, synthetic: pd.DataFrame, a: str, b: str) -> float:
-    """Slow pandas version of contingency similarity (SDMetrics style) for column a numeric."""
+    """Slow pandas version of SDMetrics' contingency similarity for column a numeric, b categorical."""
     real, synthetic = real[[a, b]].copy(), synthetic[[a, b]].copy()
-    edges = np.histogram_bin_edges(real[a].dropna(), bins=10)
-    synthetic[a] = synthetic[a].clip(real[a].min(), real[a].max())
-    for frame in (real, synthetic):
-        frame[a] = pd.cut(frame[a], bins=edges, include_lowest=True)
+    for frame in (real, synthetic):  # each table binned on its own range, as SDMetrics' ColumnPairTrends does
+        frame[a] = np.digitize(frame[a], bins=np.histogram_bin_edges(frame[a].dropna()))
     joint_real = real.groupby([a, b], dropna=False, observed=False).size() / len(real)
     joint_synthetic = synthetic.groupby([a, b], dropna=False, observed=False).size() / len(synthetic)
     both = pd.concat([joint_real, joint_synthetic], axis=1).fillna(0.0)
@@ -145,27 +146,64 @@ def test_single_column_quality_is_the_column_shape():
     report = evaluation.quality_score(real, synthetic)
     assert report["pairs"] == []
     assert report["pair_trends"] is None
-    assert report["quality"] == pytest.approx(0.5)
+    assert report["quality"] == pytest.approx(7 / 12)
 
 
-def test_constant_columns_count_as_no_correlation():
+def test_a_correlation_with_a_constant_column_is_undefined_and_not_counted():
     real = pd.DataFrame({"a": [1.0, 1.0, 1.0, 1.0], "b": [5.0, 5.0, 5.0, 5.0], "c": [1.0, 2.0, 3.0, 4.0]})
-    synthetic = pd.DataFrame({"a": [1.0, 1.0, 1.0, 1.0], "b": [5.0, 5.0, 5.0, 5.0], "c": [1.0, 2.0, 3.0, 4.0]})
-    # In the synthetic data c correlates perfectly with a non-constant a.
-    varying = synthetic.assign(a=[1.0, 2.0, 3.0, 4.0])
+    # In the synthetic data c correlates perfectly with a non-constant a; a is still constant in the real data.
+    varying = real.assign(a=[1.0, 2.0, 3.0, 4.0])
     kinds = dict.fromkeys("abc", CONTINUOUS)
-    assert evaluation.pair_trends(real, synthetic, kinds)[("a", "b")] == pytest.approx(1.0)
-    assert evaluation.pair_trends(real, varying, kinds)[("a", "c")] == pytest.approx(0.5)
+    assert evaluation.pair_trends(real, real.copy(), kinds)[("a", "b")] is None
+    assert evaluation.pair_trends(real, varying, kinds)[("a", "c")] is None
+    report = evaluation.quality_score(real, varying, kinds)
+    assert not any(pair["counted"] for pair in report["pairs"])
+    assert report["pair_trends"] is None
+    assert report["quality"] == report["column_shapes"]
 
 
-def test_all_missing_synthetic_column_scores_zero_without_crashing():
+def test_only_pairs_related_in_the_real_data_count():
+    # |r_real| must exceed 0.5 (correlation) and Cramér's V 0.3 (contingency), as in SDMetrics' QualityReport.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=2000)
+    real = pd.DataFrame(
+        {"x": x, "strong": x + rng.normal(scale=0.3, size=2000), "weak": x + rng.normal(scale=3, size=2000)}
+    )
+    report = evaluation.quality_score(real, real.sample(frac=1.0, random_state=1).reset_index(drop=True))
+    counted = {tuple(pair["columns"]): pair["counted"] for pair in report["pairs"]}
+    assert counted == {("x", "strong"): True, ("x", "weak"): False, ("strong", "weak"): False}
+    assert report["pair_trends"] == pytest.approx(1.0)
+
+
+def test_shuffled_table_matches_hand_computed_sdmetrics_scores():
+    # Every column permuted on its own: shapes stay perfect, relations go. By hand (see the fidelity docstring):
+    # (x,y) r 1 -> -1: 0; (x,c) unchanged: 1; (x,d) 0.5; (y,c) no joint cell shared: 0; (y,d) 0.5; (c,d) 0.5.
+    # Each pair is perfectly related in the real data, so all six count: trends 2.5 / 6, quality (1 + 2.5/6) / 2.
+    real = pd.DataFrame(
+        {"x": [1.0, 2.0, 3.0, 4.0], "y": [2.0, 4.0, 6.0, 8.0], "c": ["p", "p", "q", "q"], "d": ["u", "u", "v", "v"]}
+    )
+    shuffled = real.assign(y=[8.0, 6.0, 4.0, 2.0], d=["v", "u", "v", "u"])
+    report = evaluation.quality_score(real, shuffled, kinds={"x": CONTINUOUS, "y": CONTINUOUS})
+    scores = {tuple(pair["columns"]): pair["score"] for pair in report["pairs"]}
+    assert scores == pytest.approx(
+        {("x", "y"): 0.0, ("x", "c"): 1.0, ("x", "d"): 0.5, ("y", "c"): 0.0, ("y", "d"): 0.5, ("c", "d"): 0.5}
+    )
+    assert all(pair["counted"] for pair in report["pairs"])
+    assert report["column_shapes"] == pytest.approx(1.0)
+    assert report["pair_trends"] == pytest.approx(2.5 / 6)
+    assert report["quality"] == pytest.approx((1 + 2.5 / 6) / 2)
+
+
+def test_all_missing_synthetic_column_has_no_shape_score_without_crashing():
+    # SDMetrics' KSComplement and TVComplement are undefined without a present value; they leave the average.
     real = mixed_frame(100, seed=5)
     synthetic = real.copy()
     synthetic["x"] = np.nan
     synthetic["colour"] = None
     report = evaluation.quality_score(real, synthetic)
-    assert report["columns"]["x"] == 0.0
-    assert report["columns"]["colour"] < 0.2  # only the real rows' own gaps match
+    assert report["columns"]["x"] is None
+    assert report["columns"]["colour"] is None
+    assert report["column_shapes"] == pytest.approx(1.0)
     assert 0.0 < report["quality"] < 1.0
 
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from gen_models.cli.common import load_table
-from gen_models.evaluation.report import worst_columns
 from gen_models.errors import DataError
 
 
@@ -24,6 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from gen_models.data import infer_schema, read_csv
     from gen_models.evaluation import evaluate
+    from gen_models.evaluation.report import worst_columns
 
     real, layout = load_table(args.real)
     if layout.kind != "table":
@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"quality        {report['quality']:.3f}   (1 = same distributions; mean of the two below)")
     print(f"  column shapes {report['column_shapes']:.3f}  (1 - KS / 1 - TVD per column)")
     if report["pair_trends"] is not None:
-        print(f"  pair trends   {report['pair_trends']:.3f}  (correlation / contingency similarity per pair)")
+        print(f"  pair trends   {report['pair_trends']:.3f}  (correlation / contingency similarity, related pairs)")
+    else:
+        print("  pair trends   -      (no pair of columns is clearly related in the real data)")
     print(f"detection AUC  {report['detection_auc']:.3f}   (0.5 = a classifier cannot tell synthetic from real)")
     if report["utility"]:
         u = report["utility"]

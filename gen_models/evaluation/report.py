@@ -19,9 +19,11 @@ from gen_models.evaluation.columns import NUMERIC_KINDS, category_labels, infer_
 
 # One line per score, shared by the app's score cards and the HTML report.
 EXPLANATIONS = {
-    "quality": "Overall fidelity, 0 to 1: the mean of column shapes and pair trends. Higher is better.",
+    "quality": "Overall fidelity, 0 to 1, as SDMetrics' quality report defines it: the mean of column shapes and "
+    "pair trends. Higher is better.",
     "column_shapes": "How closely each column's values are spread like the real ones (1 = same distribution).",
-    "pair_trends": "How well relationships between pairs of columns are kept (correlations, joint counts).",
+    "pair_trends": "How well the relationships between columns are kept (correlations, joint counts), judged on the "
+    "pairs that are clearly related in the real data (|correlation| > 0.5 or Cramér's V > 0.3).",
     "detection_auc": "Can a classifier tell synthetic rows from real ones? 0.5 = no (best), 1.0 = always.",
     "utility": "A model trained on synthetic rows, tested on real ones, compared with one trained on real rows.",
     "privacy": "Distance from synthetic rows to their closest real row; much closer than new real rows means copying.",
@@ -39,13 +41,14 @@ SVG_BINS = 12
 
 
 def worst_columns(report: dict[str, Any]) -> list[tuple[str, float]]:
-    """(column, shape score), worst first."""
-    return sorted(report["columns"].items(), key=lambda item: item[1])
+    """(column, shape score), worst first; columns without a score (no value on one side) are left out."""
+    scored = [(column, score) for column, score in report["columns"].items() if score is not None]
+    return sorted(scored, key=lambda item: item[1])
 
 
 def worst_pairs(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Pair results ({"columns", "metric", "score"}), worst first."""
-    return sorted(report["pairs"], key=lambda pair: pair["score"])
+    """The pairs that count towards pair trends ({"columns", "metric", "score", "real", "counted"}), worst first."""
+    return sorted((pair for pair in report["pairs"] if pair["counted"]), key=lambda pair: pair["score"])
 
 
 def score_summary(report: dict[str, Any]) -> list[tuple[str, str, str]]:
