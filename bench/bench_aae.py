@@ -1,7 +1,7 @@
 """What the adversarial autoencoder's and the BiGAN's codes measurably do, on labelled digits.
 
-    python bench/bench_aae.py                       # the committed aae_mnist, aae_mnist_supervised, bigan_digits
-    python bench/bench_aae.py pretrained/aae_mnist  # any saved aae / bigan model trained on digits
+    python -m bench.bench_aae                       # the committed aae_mnist, aae_mnist_supervised, bigan_digits
+    python -m bench.bench_aae pretrained/aae_mnist  # any saved aae / bigan model trained on digits
 
 `measure(model, data)` is also what `scripts/make_pretrained.py` calls to put figures on the
 model cards. A digit classifier trained on the real digits (`gen_models.evaluation.images`) judges
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,10 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import gen_models
+from gen_models.evaluation.images import DigitClassifier, fit_digit_classifier, recognisability
 
-import gen_models  # noqa: E402
-from gen_models.evaluation.images import DigitClassifier, fit_digit_classifier, recognisability  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 COMMITTED = {"aae_mnist": "mnist", "aae_mnist_supervised": "mnist", "bigan_digits": "digits"}
 

@@ -1,8 +1,8 @@
 """Figures for the README about the app itself: how fast the Explore sliders redraw, how fast the
 server starts, how much memory it holds while a model trains.
 
-    python bench/bench_app.py            # all four; needs /usr/bin/chromium for (b)-(d)
-    python bench/bench_app.py --server   # (a) only: no browser
+    python -m bench.bench_app            # all four; needs /usr/bin/chromium for (b)-(d)
+    python -m bench.bench_app --server   # (a) only: no browser
 
 (a) server-side re-render of the Explore slider path: the functions the fragment calls on a
     slider move (sample + figure/picture building), median of 20, for 1,000 table rows and for
@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,15 +27,12 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+import gen_models
+from gen_models.data.datasets import dataset_info
+from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, start_server, stop_server, wait_idle
+from ui.core.plots import distribution_figure, image_cells, image_grid_png, tile
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, start_server, stop_server, wait_idle  # noqa: E402
-
-import gen_models  # noqa: E402
-from gen_models.data.datasets import dataset_info  # noqa: E402
-from ui.core.plots import distribution_figure, image_cells, image_grid_png, tile  # noqa: E402
 
 PRETRAINED = ROOT / "pretrained"
 REPEATS = 20

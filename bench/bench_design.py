@@ -1,6 +1,6 @@
 """Benchmark designing rows in latent space, and perturbation sampling, on the pretrained table models.
 
-    OMP_NUM_THREADS=1 python bench/bench_design.py
+    OMP_NUM_THREADS=1 python -m bench.bench_design
 
 For each (model, target) and goal (the real data's 75th percentile, and "max"), both searches
 (gradient and evolution) are run for 20 rows with default settings; printed per run: time, the
@@ -12,19 +12,17 @@ Then perturbation sampling of 20 real rows x 5 through the VAE's codes vs the da
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import gen_models
+from gen_models.latent.design import design, fit_surrogate
+from gen_models.latent.perturbation import perturb
 
-import gen_models  # noqa: E402
-from gen_models.latent.design import design, fit_surrogate  # noqa: E402
-from gen_models.latent.perturbation import perturb  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CASES = [  # (pretrained model, its data set, target column)
     ("wgan_gp_penguins", "penguins", "body_mass_g"),

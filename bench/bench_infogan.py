@@ -1,8 +1,8 @@
 """Measure what an InfoGAN's codes do on digit images: the figures on the `infogan_mnist` card.
 
-    python bench/bench_infogan.py                     # the committed pretrained/infogan_mnist
-    python bench/bench_infogan.py path/to/model        # any InfoGAN saved on digit images
-    python bench/bench_infogan.py --epoch-time         # seconds per MNIST epoch: threads x c1_tilt
+    python -m bench.bench_infogan                     # the committed pretrained/infogan_mnist
+    python -m bench.bench_infogan path/to/model       # any InfoGAN saved on digit images
+    python -m bench.bench_infogan --epoch-time        # seconds per MNIST epoch: threads x c1_tilt
 
 1. Categorical code c1: hold c1 at each level (200 samples each; noise and continuous codes
    drawn), read every sample with a digit classifier trained on the real labelled digits, and
@@ -27,10 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import gen_models  # noqa: E402
-from gen_models.evaluation.images import best_matching_accuracy, diversity, fit_digit_classifier  # noqa: E402
+import gen_models
+from gen_models.evaluation.images import best_matching_accuracy, diversity, fit_digit_classifier
 
 PER_LEVEL = 200
 SWEEP = np.linspace(-2.0, 2.0, 9)

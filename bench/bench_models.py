@@ -1,7 +1,7 @@
 """Benchmark the table models: fit time, rows/s, sampling time, peak memory, fidelity.
 
-    python bench/bench_models.py                      # every table model on penguins, weather and gpa
-    python bench/bench_models.py --models wgan_gp --datasets weather --epochs 300
+    python -m bench.bench_models                      # every table model on penguins, weather and gpa
+    python -m bench.bench_models --models wgan_gp --datasets weather --epochs 300
 
 Each (model, data set) pair runs in its own process so peak memory (max RSS) is its own. Fidelity
 is the SDMetrics-style quality score (mean of column-shape and pair-trend similarity) of 10,000
@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+ROOT = Path(__file__).resolve().parents[1]  # the repository root: each child process runs `-m bench.bench_models` there
 DEFAULT_MODELS = ["gan", "cgan", "wgan_gp", "vae"]
 DEFAULT_DATASETS = ["penguins", "weather", "gpa"]
 CONDITIONS = {"penguins": "species", "weather": "weather", "gpa": "sex"}  # for models that need a condition column
@@ -85,12 +84,12 @@ def main() -> None:
     results = []
     for dataset in args.datasets.split(","):
         for model in args.models.split(","):
-            command = [sys.executable, __file__, "--one", model, dataset, "--seed", str(args.seed)]
+            command = [sys.executable, "-m", "bench.bench_models", "--one", model, dataset, "--seed", str(args.seed)]
             if args.epochs is not None:
                 command += ["--epochs", str(args.epochs)]
             if args.threads is not None:
                 command += ["--threads", str(args.threads)]
-            done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=os.environ.copy())
             if done.returncode != 0:
                 print(f"{model} on {dataset} failed:\n{done.stderr}", file=sys.stderr)
                 continue

@@ -6,23 +6,19 @@ of 2,000 generated points (see `ring_scores`), then the time per generator step.
 the vanilla GAN's discriminator the generator's learning rate, the change the playground page
 suggests trying (collapse comes from the balance between the two networks).
 
-    OMP_NUM_THREADS=1 python bench/bench_playground.py [--seeds 0 1 2 3 4] [--steps 250 500 1000 2000]
+    OMP_NUM_THREADS=1 python -m bench.bench_playground [--seeds 0 1 2 3 4] [--steps 250 500 1000 2000]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
 # Run from a checkout without installing: make the repository root importable.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from gen_models.teaching.playground import Playground, recommended_config  # noqa: E402
+from gen_models.teaching.playground import Playground, recommended_config
 
 EQUAL_RATES = recommended_config("gan").lr_generator
 SETUPS = {  # row label: (variant, settings changed from its recommended ones)

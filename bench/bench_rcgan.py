@@ -1,7 +1,7 @@
 """Measure what an RCGAN learned: label fidelity (train on synthetic, test on real) and its codes.
 
-    PYTHONPATH=. .venv/bin/python bench/bench_rcgan.py            # pretrained/rcgan_waves, temperatures, trace
-    PYTHONPATH=. .venv/bin/python bench/bench_rcgan.py --no-trace # waves and the real temperatures
+    python -m bench.bench_rcgan             # pretrained/rcgan_waves, temperatures, trace
+    python -m bench.bench_rcgan --no-trace  # waves and the real temperatures
 
 1. TSTR vs TRTR: the real sequences are split in two halves by sequence. A classifier trained on
    one real half and tested on the other (TRTR) shows how separable the labels are; the same
@@ -23,20 +23,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import gen_models  # noqa: E402
-from gen_models.data.datasets import dataset_info, is_available  # noqa: E402
-from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real  # noqa: E402
+import gen_models
+from gen_models.data.datasets import dataset_info, is_available
+from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real
 
 SWEEP = np.linspace(-2.0, 2.0, 9)
 

@@ -1,7 +1,7 @@
 """Train every pretrained model in `pretrained/` from scratch, and write its model card.
 
-    python scripts/make_pretrained.py                 # all of them
-    python scripts/make_pretrained.py wgan_gp_penguins cgan_penguins
+    python -m scripts.make_pretrained                 # all of them
+    python -m scripts.make_pretrained wgan_gp_penguins cgan_penguins
 
 Each entry below fixes the data set, architecture, settings and seed, so a rerun on the same
 kind of machine reproduces the weights. The card records the data, config, seed, training time
@@ -14,19 +14,17 @@ import argparse
 import importlib
 import json
 import platform
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+import gen_models
+from gen_models.data.datasets import dataset_info
+from gen_models.evaluation import quality_score
 
-import gen_models  # noqa: E402
-from gen_models.data.datasets import dataset_info  # noqa: E402
-from gen_models.evaluation import quality_score  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 OUT = ROOT / "pretrained"
 
@@ -115,7 +113,7 @@ RECIPES: dict[str, Recipe] = {
             "recipe is the best of the runs above, chosen on these measured figures. Continuous weight 1 lost c1 "
             "(seed 1: 0.75). "
             "Two threads, because a run's path depends on the thread count (sums are added in another order); "
-            "`python bench/bench_infogan.py --epoch-time` on a quiet machine: 9.8-10.4 s an epoch with 1 thread, "
+            "`python -m bench.bench_infogan --epoch-time` on a quiet machine: 9.8-10.4 s an epoch with 1 thread, "
             "6.6-7.0 s with 2 (without the tilt 6.3-6.5 s and 4.1-4.9 s). The conv nets are narrower "
             "than the paper's (32/64 channels, fc 128) to fit a CPU budget: the paper's widths took 27 s an "
             "epoch with 2 threads."
@@ -213,7 +211,7 @@ def write_card(directory: Path, card: dict, recipe: Recipe) -> None:
         "- Measured:",
         *[f"  - {FIGURE_NAMES.get(key, key)}: **{value}**" for key, value in card["figures"].items()],
         "",
-        "Made by `python scripts/make_pretrained.py " + card["name"] + "`.",
+        "Made by `python -m scripts.make_pretrained " + card["name"] + "`.",
     ]
     if recipe.note:
         lines += ["", recipe.note]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_helpers import (
+
+from tests.browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
@@ -256,7 +257,7 @@ def wait_for_new_picture(page, before: str, timeout: float = 20.0) -> str:  # no
 def test_infogan_codes_redraw_the_digits(server, browser) -> None:  # noqa: ANN001
     """The issue's scenario: the pretrained InfoGAN on MNIST, its digit code and a style slider."""
     if not (PRETRAINED / "infogan_mnist" / "model.json").is_file():
-        pytest.skip(f"{PRETRAINED / 'infogan_mnist'} does not exist yet (made by scripts/make_pretrained.py)")
+        pytest.skip(f"{PRETRAINED / 'infogan_mnist'} is missing: python -m scripts.make_pretrained infogan_mnist")
     url, _ = server
     page = open_page(browser, f"{url}/explore")
     page.locator("[data-testid=stSelectbox]").filter(has_text="Model").first.click()

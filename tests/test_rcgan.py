@@ -87,7 +87,7 @@ def test_refuses_table_data(mixed_table):
 @pytest.fixture(scope="module")
 def pretrained():
     if not (PRETRAINED / "card.json").is_file():
-        pytest.fail("pretrained/rcgan_waves is missing: run scripts/make_pretrained.py rcgan_waves")
+        pytest.fail("pretrained/rcgan_waves is missing: run python -m scripts.make_pretrained rcgan_waves")
     card = json.loads((PRETRAINED / "card.json").read_text())
     return gen_models.load(PRETRAINED), card["figures"]
 

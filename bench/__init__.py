@@ -1,0 +1,1 @@
+"""Benchmarks behind the README's figures; run each from the repository root as `python -m bench.<name>`."""
