@@ -25,14 +25,12 @@ from sklearn.mixture import BayesianGaussianMixture
 from gen_models import load_dataset
 from gen_models.data.encoders.tabular import (
     WEIGHT_CONCENTRATION_PRIOR,
-    _datetime_micros,
-    _datetime_step,
     _dirichlet_process_mixture,
     _kept_modes,
     _mixture_sample,
-    _numbers,
 )
 from gen_models.data.schema import infer_schema, parse_datetimes
+from gen_models.data.values import column_numbers, datetime_numbers, datetime_step
 
 DATASETS = ("penguins", "weather", "gpa", "cars")
 MAX_MODES = 10  # the encoder's default max_modes
@@ -51,8 +49,8 @@ def bundled_columns() -> list[tuple[str, np.ndarray]]:
             series = df[spec.name]
             step_us = 1
             if spec.kind == "datetime":
-                step_us = _datetime_step(_datetime_micros(parse_datetimes(series, spec)))
-            x = _numbers(series, spec, step_us)
+                step_us = datetime_step(datetime_numbers(parse_datetimes(series, spec), "us"))
+            x = column_numbers(series, spec, step_us)
             columns.append((f"{dataset}.{spec.name}", x[~np.isnan(x)]))
     return columns
 

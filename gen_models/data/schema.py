@@ -3,6 +3,7 @@
 `infer_schema` looks at a raw DataFrame and decides, per column, how a model should treat it
 (a number, a whole number, a category, a date, or nothing). `validate_table` checks a table
 against a schema just before training and explains anything that would break it.
+`conditionable_columns` says which columns a conditional model may condition on.
 
 Rules used by `infer_schema` (in this order, per column):
 - every cell empty                          -> ignore (warning)
@@ -29,15 +30,20 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from gen_models.data.errors import DataError
+from gen_models.data.layouts import DataLayout
 
-KINDS = ("continuous", "integer", "categorical", "datetime", "ignore")
-NUMERIC_KINDS = ("continuous", "integer", "datetime")
+# How a model treats a column: a number, a whole number, a category, a moment in time, or not at all.
+ColumnKind = Literal["continuous", "integer", "categorical", "datetime", "ignore"]
+KINDS: tuple[ColumnKind, ...] = get_args(ColumnKind)
+# The kinds read as numbers (datetimes as time since 1970), by the encoders and the evaluation alike.
+NUMERIC_KINDS: tuple[ColumnKind, ...] = ("continuous", "integer", "datetime")
 
 # A whole-number column is treated as categories when it has at most this many values ...
 FEW_LEVELS = 10
@@ -51,7 +57,7 @@ MOSTLY_EMPTY = 0.5
 class ColumnSpec:
     """How one column is treated.
 
-    kind: "continuous" | "integer" | "categorical" | "datetime" | "ignore".
+    kind: one of `ColumnKind`: "continuous" | "integer" | "categorical" | "datetime" | "ignore".
     dtype: the original pandas dtype as a string ("int64", "str", "datetime64[us, UTC]", ...),
         used to give generated data the same type.
     reason: one line saying why this kind was chosen ("set by you" for overrides).
@@ -61,7 +67,7 @@ class ColumnSpec:
     """
 
     name: str
-    kind: str
+    kind: ColumnKind
     dtype: str
     reason: str
     missing_rate: float = 0.0
@@ -80,6 +86,10 @@ class TableSchema:
     def used_columns(self) -> list[str]:
         """Names of the columns a model trains on, in table order."""
         return [spec.name for spec in self.columns if spec.kind != "ignore"]
+
+    def kinds(self, include_ignored: bool = False) -> dict[str, ColumnKind]:
+        """{column: kind} in table order: the used columns (what the evaluation's `kinds` take), or all."""
+        return {spec.name: spec.kind for spec in self.columns if include_ignored or spec.kind != "ignore"}
 
     def column(self, name: str) -> ColumnSpec:
         for spec in self.columns:
@@ -147,6 +157,17 @@ def infer_schema(
             spec.reason = f"{spec.n_unique} different values: too many to use as categories"
         columns.append(spec)
     return TableSchema(columns=columns, warnings=notes)
+
+
+def conditionable_columns(schema: TableSchema, layout: DataLayout | None = None) -> list[str]:
+    """The columns a conditional model may condition on, in table order.
+
+    A table's categorical columns; for images and time series only the layout's label column
+    (its pixels or values are not categories), or none when the layout has no label.
+    """
+    if layout is not None and layout.kind != "table":
+        return [layout.label] if layout.label else []
+    return [spec.name for spec in schema.columns if spec.kind == "categorical"]
 
 
 def validate_table(df: pd.DataFrame, schema: TableSchema, min_rows: int = 10, max_levels: int = 50) -> None:

@@ -1,9 +1,15 @@
 """Column kinds and value conversion shared by every metric.
 
 Every metric takes a ``real`` and a ``synthetic`` DataFrame with the same columns (in any order) and an
-optional ``kinds`` mapping column -> ``"continuous" | "integer" | "datetime" | "categorical"``. Columns
-missing from ``kinds`` are inferred from the real data by :func:`infer_kinds`. Datetimes are compared as
-numbers (nanoseconds since the epoch); ``±inf`` counts as missing.
+optional ``kinds`` mapping column -> ``"continuous" | "integer" | "datetime" | "categorical"`` (a
+`TableSchema.kinds()` gives it for a trained model's data). Columns missing from ``kinds`` are inferred
+from the real data by :func:`infer_kinds`. Datetimes are compared as numbers (nanoseconds since the
+epoch); ``±inf`` counts as missing.
+
+Why a second kind rule beside `gen_models.data.infer_schema`: the schema decides how a model should
+*learn* a column (and may leave one out, e.g. an identifier, a row number); here the question is only how
+to *compare* two columns of a table that may have no schema, so every column is scored, by a short rule
+on its dtype: numbers with few distinct values are compared as categories.
 """
 
 from __future__ import annotations
@@ -12,15 +18,31 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-NUMERIC_KINDS = ("continuous", "integer", "datetime")
-KINDS = (*NUMERIC_KINDS, "categorical")
+from gen_models.data.schema import NUMERIC_KINDS, ColumnKind
+from gen_models.data.values import datetime_numbers, numbers
+
+# The kinds a metric compares: every column kind except "ignore" (ignored columns are not scored).
+KINDS: tuple[ColumnKind, ...] = (*NUMERIC_KINDS, "categorical")
 # A numeric column with this many distinct values or fewer is treated as categorical.
 MAX_CATEGORICAL_DISTINCT = 10
 # Stands in for a missing category when rows are hashed (None would hash like the string "None").
 MISSING_LABEL = "\x00<missing>"
 
+__all__ = [
+    "KINDS",
+    "MAX_CATEGORICAL_DISTINCT",
+    "MISSING_LABEL",
+    "NUMERIC_KINDS",
+    "category_labels",
+    "check_same_columns",
+    "infer_kind",
+    "infer_kinds",
+    "numeric_values",
+    "resolve",
+]
 
-def infer_kinds(df: pd.DataFrame) -> dict[str, str]:
+
+def infer_kinds(df: pd.DataFrame) -> dict[str, ColumnKind]:
     """Guess each column's kind from its dtype and number of distinct values.
 
     bool/object/string/category -> categorical; datetime64 -> datetime;
@@ -30,7 +52,7 @@ def infer_kinds(df: pd.DataFrame) -> dict[str, str]:
     return {column: infer_kind(df[column]) for column in df.columns}
 
 
-def infer_kind(series: pd.Series) -> str:
+def infer_kind(series: pd.Series) -> ColumnKind:
     """Kind of one column (see :func:`infer_kinds`)."""
     if ptypes.is_bool_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype):
         return "categorical"
@@ -44,19 +66,15 @@ def infer_kind(series: pd.Series) -> str:
 
 
 def numeric_values(series: pd.Series, kind: str) -> np.ndarray:
-    """Float array of a numeric or datetime column, NaN where missing or infinite."""
+    """(n,) float64 values of a numeric or datetime column, NaN where missing or infinite.
+
+    Datetimes count nanoseconds (pandas' own resolution), not the encoder's microsecond steps: a metric
+    only compares values with each other, and reading text dates here needs no schema.
+    """
     if kind == "datetime" or ptypes.is_datetime64_any_dtype(series):
-        moments = pd.to_datetime(series, errors="coerce")
-        if getattr(moments.dt, "tz", None) is not None:
-            moments = moments.dt.tz_convert(None)  # to naive UTC
-        missing = moments.isna().to_numpy()
-        values = moments.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)  # a copy
-        values[missing] = np.nan
-        return values
-    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    # A copy: to_numpy may return a read-only view of the caller's data.
-    values = np.array(numbers, dtype=float)
-    values[~np.isfinite(values)] = np.nan
+        return datetime_numbers(pd.to_datetime(series, errors="coerce"), "ns")
+    values = numbers(series)
+    values[~np.isfinite(values)] = np.nan  # an infinite number says nothing about a distribution
     return values
 
 
@@ -66,6 +84,8 @@ def category_labels(series: pd.Series) -> np.ndarray:
     Categories are compared as strings so that 1, 1.0 and "1" or True and
     "True" from differently typed real and synthetic columns still match;
     floats that are whole numbers are written without the ".0" for that reason.
+    (The encoders match a typed-in level with `data.encoders.level_key` instead, which is
+    looser, e.g. "true" and " 3.0" match there: right for a user's input, not for scoring.)
     """
     missing = series.isna().to_numpy()
     if ptypes.is_float_dtype(series):
@@ -80,7 +100,7 @@ def category_labels(series: pd.Series) -> np.ndarray:
 
 def resolve(
     real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, str] | None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, ColumnKind]]:
     """Check the two tables match, put synthetic columns in real order, complete the kinds."""
     check_same_columns(real, synthetic, "synthetic")
     if len(real.columns) == 0:

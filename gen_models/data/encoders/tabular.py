@@ -33,6 +33,7 @@ import pandas as pd
 from gen_models.data.encoders.base import Span, one_hot_rows
 from gen_models.data.errors import DataError
 from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
+from gen_models.data.values import column_numbers, datetime_numbers, datetime_step
 
 if TYPE_CHECKING:
     import torch
@@ -45,8 +46,6 @@ MIN_MODE_WEIGHT = 0.005
 # The mixture is fitted on at most this many values (a seeded sample): enough to find the
 # modes, and it keeps fitting fast on large tables.
 MAX_FIT_VALUES = 2000
-# Datetime steps tried, coarsest first, in microseconds: day, hour, minute, second, ms, us.
-DATETIME_STEPS_US = (86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1_000, 1)
 
 
 @dataclass
@@ -114,8 +113,10 @@ class TabularEncoder:
         return self
 
     def _fit_numeric(self, series: pd.Series, spec: ColumnSpec) -> _NumericColumn:
-        step_us = _datetime_step(_datetime_micros(parse_datetimes(series, spec))) if spec.kind == "datetime" else 1
-        x = _numbers(series, spec, step_us)
+        step_us = 1
+        if spec.kind == "datetime":
+            step_us = datetime_step(datetime_numbers(parse_datetimes(series, spec), "us"))
+        x = column_numbers(series, spec, step_us)
         present = x[~np.isnan(x)]
         if len(present) == 0:
             raise DataError(f"Column '{spec.name}' has no values: every cell is empty.", column=spec.name)
@@ -205,7 +206,7 @@ class TabularEncoder:
                 out[rows, span["category"].start + codes] = 1.0
                 continue
             spec = self.schema.column(col.name)
-            x = _numbers(series, spec, col.step_us)
+            x = column_numbers(series, spec, col.step_us)
             _check_finite(x, col.name)
             missing = np.isnan(x)
             if missing.any() and not col.has_missing:
@@ -320,32 +321,6 @@ class TabularEncoder:
 
 
 # --- numeric columns ---------------------------------------------------------------------------
-
-
-def _numbers(series: pd.Series, spec: ColumnSpec, step_us: int) -> np.ndarray:
-    """(n,) float64 numbers of a numeric column, NaN where empty; datetimes in steps since 1970."""
-    if spec.kind == "datetime":
-        return _datetime_micros(parse_datetimes(series, spec)) / step_us
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _datetime_micros(series: pd.Series) -> np.ndarray:
-    """(n,) float64 microseconds since 1970-01-01 UTC, NaN for NaT."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    stamps = series.to_numpy(dtype="datetime64[us]")
-    micros = stamps.astype(np.int64).astype(np.float64)
-    micros[np.isnat(stamps)] = np.nan
-    return micros
-
-
-def _datetime_step(micros: np.ndarray) -> int:
-    """The coarsest step in DATETIME_STEPS_US that every (non-empty) value is a multiple of."""
-    present = micros[~np.isnan(micros)].astype(np.int64)
-    for step in DATETIME_STEPS_US:
-        if np.all(present % step == 0):
-            return step
-    return 1
 
 
 def _fit_modes(values: np.ndarray, max_modes: int, seed: int) -> tuple[list[float], list[float], list[float]]:
