@@ -10,11 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import gen_models
 from gen_models.data import validate_table
 from gen_models.data.datasets import list_datasets
 from gen_models.data.encoders import make_encoder
+from gen_models.data.layout_inference import infer_layout
 from gen_models.data.layouts import DataLayout, parse_image_shape
+from gen_models.data.reading import read_table
 from gen_models.data.schema import KINDS
 from gen_models.errors import USER_ERRORS
 from ui.core.plots import distribution_figure, image_grid_png, png_width, sequences_figure
@@ -27,18 +28,20 @@ PREVIEW_IMAGES = 32
 PREVIEW_SEQUENCES = 12
 KIND_WORDS = {"table": "table", "toy2d": "table", "images": "images", "sequences": "time series"}
 NONE = "(none)"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "xlsx", "parquet"]
+LAYOUT_WIDGETS = ("layout_kind", "layout_shape", "layout_label", "layout_key", "layout_index", "layout_wide")
 
 st.title("1 · Your data")
 st.write(
     "A generative model learns from examples. A **table** has one row per example (a person, a day, a "
     "penguin) and one column per property. **Images** come as one row per picture, one column per pixel. "
     "**Time series** come as one row per time step, or one row per series. Pick a bundled example or upload "
-    "your own CSV file; then check below how it will be read."
+    "your own file (CSV, Excel, Parquet); then check below how it will be read."
 )
 
 source = st.radio(
     "Where is your data?",
-    ["A bundled example", "My own CSV file"],
+    ["A bundled example", "My own file"],
     horizontal=True,
     index=1 if (d := current_data()) is not None and d.source.startswith("upload:") else 0,
     key="data_source",
@@ -66,28 +69,47 @@ if source == "A bundled example":
         st.error(str(error))
 else:
     st.write(
-        "**Upload a CSV file (at most 50 MB)**: the first line holds the column names, commas (or "
-        "semicolons/tabs) separate the values. From Excel: *Save as → CSV UTF-8*."
+        "**Upload a file (at most 50 MB)**: a CSV file whose first line holds the column names (commas, "
+        "semicolons or tabs between values; decimal points or commas are both understood), a gzip-compressed "
+        "CSV, an Excel workbook (.xlsx) or a Parquet file."
     )
-    upload = st.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="csv_upload")
+    upload = st.file_uploader("Data file", type=UPLOAD_TYPES, key="csv_upload")
     if upload is not None:
         data = current_data()
-        if data is None or data.source != f"upload:{upload.name}:{upload.file_id}":
+        read = None
+        try:
+            read = read_table(upload.getvalue())
+        except USER_ERRORS as error:
+            st.error(f"**{upload.name}** could not be used. {error}")
+            if data is not None:
+                st.info(f"Your previous data, **{data.label}**, is still selected.")
+        sheet = None
+        if read is not None and len(read.sheets) > 1:
+            sheet = st.selectbox("Sheet", read.sheets, key=f"sheet_{upload.file_id}", help="The workbook's sheets.")
+        source = f"upload:{upload.name}:{upload.file_id}" + (f":{sheet}" if sheet else "")
+        if read is not None and (data is None or data.source != source):
             try:
-                frame = gen_models.read_csv(upload.getvalue())
-                schema = infer_schema_safely(frame)
+                if sheet is not None and sheet != read.info.sheet:
+                    read = read_table(upload.getvalue(), sheet=sheet)
+                schema = infer_schema_safely(read.frame)
             except USER_ERRORS as error:
                 st.error(f"**{upload.name}** could not be used. {error}")
                 if data is not None:
                     st.info(f"Your previous data, **{data.label}**, is still selected.")
             else:
+                guess = infer_layout(read.frame)
+                for key in LAYOUT_WIDGETS:  # a new file starts from its own guess, not the last file's choices
+                    st.session_state.pop(key, None)
                 set_data(
                     DataChoice(
                         label=upload.name,
-                        source=f"upload:{upload.name}:{upload.file_id}",
-                        frame=frame,
+                        source=source,
+                        frame=read.frame,
                         inferred=schema,
                         schema=schema,
+                        layout=guess.layout,
+                        read_note=read.info.describe(),
+                        layout_guess=guess.reason,
                     )
                 )
 
@@ -102,6 +124,12 @@ frame = data.frame
 def layout_form(data: DataChoice) -> DataLayout | None:
     """For an uploaded file: what one item is. Returns the layout, or None after showing why not."""
     columns = list(data.frame.columns)
+    if data.read_note:
+        st.caption(f"Read as: {data.read_note}.")
+    if data.layout_guess:
+        st.info(
+            f"Latent Lab's guess: {data.layout_guess} Change it below if that is wrong.", icon=":material/lightbulb:"
+        )
     kinds = {"table": "A table", "images": "Images (one row per image)", "sequences": "Time series"}
     kind = st.radio(
         "What is in the file?",
@@ -233,7 +261,7 @@ st.write(
 )
 
 inferred = data.inferred  # without the user's changes: the reasons shown are the guesses
-kinds = {spec.name: spec.kind for spec in inferred.columns}
+kinds = inferred.kinds(include_ignored=True)
 kinds.update(data.overrides)
 table = pd.DataFrame(
     {

@@ -192,7 +192,7 @@ def test_bundled_data_with_an_unusable_column_is_fixed_and_explained(runs_root: 
 def test_upload_then_a_broken_file_keeps_the_good_data(runs_root: Path) -> None:
     at = app().run()
     at.switch_page("app_pages/data.py").run()
-    at.radio(key="data_source").set_value("My own CSV file").run()
+    at.radio(key="data_source").set_value("My own file").run()
     at.file_uploader(key="csv_upload").upload("good.csv", GOOD_CSV, "text/csv").run()
     assert not at.exception and not at.error
     assert at.session_state["data"].label == "good.csv"

@@ -106,7 +106,7 @@ def test_upload_train_watch_and_download(server, browser, tmp_path: Path) -> Non
     csv = tmp_path / "shapes.csv"
     table.to_csv(csv, index=False)
     go_to(page, "1 · Data")
-    page.get_by_text("My own CSV file").click()
+    page.get_by_text("My own file").click()
     wait_idle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     page.get_by_text("Ready to train on 3 of 3 columns").wait_for(timeout=30_000)
@@ -145,7 +145,7 @@ def test_a_broken_file_gets_a_clear_message_and_the_app_keeps_working(server, br
     page = open_page(browser, f"{url}/data")
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"a,b,c\n1,2,3\n4,5\n")
-    page.get_by_text("My own CSV file").click()
+    page.get_by_text("My own file").click()
     wait_idle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(broken))
     alert = page.get_by_text("Line 3 has 2 cells but the header has 3 columns")

@@ -118,12 +118,16 @@ def _sequence_guess(df: pd.DataFrame) -> LayoutGuess | None:
 
 
 def _key_candidates(df: pd.DataFrame) -> list:
-    """Columns whose values repeat like series ids (at least 2 series, at least 3 rows each on average)."""
+    """Columns whose values repeat like series ids: at least 2 series, 3 rows each on average, each in one block."""
     candidates = []
     for column in df.columns:
         n_unique = df[column].nunique(dropna=False)
         if MIN_SERIES <= n_unique <= len(df) / MIN_STEPS_PER_SERIES and not ptypes.is_float_dtype(df[column]):
-            candidates.append((n_unique, column))
+            # A long file keeps each series' rows together, so an id's values come in one run each; a step
+            # column's values (hour 0, 1, 2 ... of every day) come back again and again.
+            values = df[column]
+            if int((values != values.shift()).sum()) == n_unique:
+                candidates.append((n_unique, column))
     # More series first: an id has many values, a label few.
     return [column for _, column in sorted(candidates, key=lambda item: -item[0])]
 

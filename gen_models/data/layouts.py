@@ -44,6 +44,16 @@ class DataLayout:
                 "Time series in long format need a sequence key column and a sequence index column "
                 "(or say the data is wide: one row per sequence)."
             )
+        if self.kind == "sequences" and not self.wide and self.sequence_key == self.sequence_index:
+            raise DataError(
+                f"The series id and the step column must be two different columns, not both '{self.sequence_key}'."
+            )
+        if (
+            self.kind == "sequences"
+            and self.label is not None
+            and self.label in (self.sequence_key, self.sequence_index)
+        ):
+            raise DataError(f"The label column '{self.label}' cannot also be the series id or the step column.")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

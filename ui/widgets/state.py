@@ -69,6 +69,8 @@ class DataChoice:
     overrides: dict[str, str] = field(default_factory=dict)  # column -> kind chosen by the user
     schema: TableSchema | None = None  # guesses + changes; None while they make the table unusable
     layout: DataLayout = field(default_factory=DataLayout)  # what one item is: a row, an image, a sequence
+    read_note: str = ""  # uploads: how the file was read, e.g. "CSV, columns separated by semicolons, decimal comma"
+    layout_guess: str = ""  # uploads: the layout Latent Lab proposed, and why
 
     @property
     def dataset_name(self) -> str | None:
@@ -102,7 +104,14 @@ def save_data_choice(data: DataChoice) -> None:
             data.frame.to_parquet(directory / DATA_UPLOAD_FILE, index=False)
         except (ValueError, TypeError, ImportError):  # a column Parquet cannot store: not kept over a reload
             (directory / DATA_UPLOAD_FILE).unlink(missing_ok=True)
-    choice = {"label": data.label, "source": data.source, "overrides": data.overrides, "layout": data.layout.to_dict()}
+    choice = {
+        "label": data.label,
+        "source": data.source,
+        "overrides": data.overrides,
+        "layout": data.layout.to_dict(),
+        "read_note": data.read_note,
+        "layout_guess": data.layout_guess,
+    }
     (directory / DATA_CHOICE_FILE).write_text(json.dumps(choice), encoding="utf-8")
 
 
@@ -132,6 +141,8 @@ def _restore_data_choice() -> DataChoice | None:
         inferred=inferred,
         overrides=dict(choice["overrides"]),
         layout=DataLayout.from_dict(choice.get("layout") or {}),
+        read_note=str(choice.get("read_note", "")),
+        layout_guess=str(choice.get("layout_guess", "")),
     )
     try:
         data.schema = infer_schema_safely(frame, data.overrides)
