@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gen_models.data.datasets import dataset_info
+from gen_models.data.schema import conditionable_columns
 from gen_models.models import REGISTRY
 from ui.core import runs
 from ui.core.architectures import ARCHITECTURES
@@ -56,7 +57,7 @@ def form() -> None:
         format_func=title,
         key="cmp_models",
     )
-    categorical = [s.name for s in schema.columns if s.kind == "categorical"]
+    categorical = conditionable_columns(schema)  # the comparison trains table models on the table
     label = dataset_info(data.dataset_name).label if data.dataset_name else None
     condition = label if label in categorical else (categorical[0] if categorical else None)
     needing = [m for m in models if REGISTRY[m].needs_condition]

@@ -273,7 +273,8 @@ def encoder_view(
     c1, c2, c3 = st.columns(3)
     x_name = c1.selectbox("Across", names, index=0, key=f"map_x:{key}")
     y_name = c2.selectbox("Up", names, index=min(1, len(names) - 1), key=f"map_y:{key}")
-    categorical = [c for c in real.columns if real[c].nunique() <= 15]
+    # The model's own schema says which columns are categories: the page does not guess again.
+    categorical = [column for column, kind in column_kinds(model).items() if kind == "categorical"]
     colour = c3.selectbox(
         "Colour by",
         [None, *categorical],

@@ -9,6 +9,7 @@ import torch
 
 import gen_models
 from gen_models.data.datasets import dataset_info
+from gen_models.data.schema import conditionable_columns
 from gen_models.errors import USER_ERRORS, ModelError
 from gen_models.models import REGISTRY
 from gen_models.training import TrainConfig, setting_from_text
@@ -94,9 +95,7 @@ def training_form() -> None:
     condition = None
     can_start = True
     if cls.supports_condition:
-        categorical = [s.name for s in schema.columns if s.kind == "categorical"]
-        if data.layout.kind != "table":  # images and series can only be conditioned on their label
-            categorical = [data.layout.label] if data.layout.label else []
+        categorical = conditionable_columns(schema, data.layout)  # images and series: only their label
         if not categorical and cls.needs_condition:
             st.error(
                 f"{name} needs a category column to condition on, and this table has none. "
@@ -254,7 +253,7 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
         st.markdown(f"**Generated rows at epoch {snap.samples_epoch}**: 500 rows in purple, the real data in grey")
         columns = live_columns(run)
         grid = st.columns(len(columns))
-        kinds = {spec.name: spec.kind for spec in run.schema.columns}
+        kinds = run.schema.kinds(include_ignored=True)
         for i, column in enumerate(columns):
             with grid[i]:
                 figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)

@@ -38,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"The synthetic file lacks the real data's column(s): {', '.join(missing)}.", column=missing[0])
     if args.target is not None and args.target not in columns:
         raise DataError(f"There is no column '{args.target}' to predict.", column=args.target)
-    kinds = {c.name: c.kind for c in schema.columns if c.kind != "ignore"}
-    report = evaluate(real[columns], synthetic[columns], target=args.target, kinds=kinds, seed=args.seed)
+    report = evaluate(real[columns], synthetic[columns], target=args.target, kinds=schema.kinds(), seed=args.seed)
     if args.json:
         print(json.dumps(report, indent=1))
         return 0

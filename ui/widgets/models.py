@@ -248,7 +248,7 @@ def data_kind(model: GenerativeModel) -> str:
 def column_kinds(model: GenerativeModel) -> dict[str, str]:
     """Column -> kind for the columns the model generates (ignored ones left out)."""
     assert model.schema is not None
-    return {spec.name: spec.kind for spec in model.schema.columns if spec.kind != "ignore"}
+    return model.schema.kinds()
 
 
 def image_shape(model: GenerativeModel) -> tuple[int, int]:

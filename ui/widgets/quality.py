@@ -169,7 +169,7 @@ def model_scores(real: pd.DataFrame, synthetic: pd.DataFrame, kinds_json: str, t
 
 
 def kinds_of(schema: TableSchema) -> dict[str, str]:
-    return {spec.name: spec.kind for spec in schema.columns if spec.kind != "ignore"}
+    return schema.kinds()
 
 
 def score_cards(report: dict[str, Any]) -> None:
