@@ -2,6 +2,7 @@
 
     python -m gen_models list [--json]
     python -m gen_models datasets [--json]
+    python -m gen_models inspect --data FILE|NAME [--json]
     python -m gen_models train --data FILE.csv|NAME --model NAME --out DIR [--epochs N] [--batch-size N]
                                [--seed N] [--condition COLUMN] [--discrete COL,COL...] [--kind COL=KIND ...]
                                [--image-shape HxW | --sequence-key COL --sequence-index COL | --wide] [--label COL]
@@ -22,12 +23,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gen_models.cli import catalog, design, evaluate, info, sample, train
+from gen_models.cli import catalog, design, evaluate, info, inspect, sample, train
 from gen_models.cli.common import EXIT_USER_ERROR, Parser
 from gen_models.errors import USER_ERRORS
 
 # In the order `--help` lists them.
-COMMANDS = (catalog, train, info, sample, evaluate, design)
+COMMANDS = (catalog, inspect, train, info, sample, evaluate, design)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from gen_models.data.layouts import DataLayout, parse_image_shape
+from gen_models.data.reading import ReadInfo
 from gen_models.errors import DataError, ModelError
 
 EXIT_USER_ERROR = 2
@@ -24,24 +25,48 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
-    """A CSV path (read as a table), or a bundled data set's name (with its own layout)."""
-    from gen_models.data import read_csv
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """What --data named: the table, its layout, and for a file how it was read and why that layout."""
+
+    frame: pd.DataFrame
+    layout: DataLayout
+    read: ReadInfo | None = None  # None for a bundled data set
+    layout_reason: str = ""  # a file's inferred layout, in a sentence; "" for a bundled set (its layout is known)
+
+
+def read_source(source: str) -> Source:
+    """A file (CSV, gzip CSV, Parquet or Excel; its layout inferred), or a bundled data set's name (its own layout)."""
     from gen_models.data.datasets import dataset_info, list_datasets, load_dataset
+    from gen_models.data.layout_inference import infer_layout
+    from gen_models.data.reading import read_table
 
     path = Path(source)
     if path.is_file():
-        return read_csv(path), DataLayout()
+        table = read_table(path)
+        guess = infer_layout(table.frame)
+        return Source(table.frame, guess.layout, table.info, guess.reason)
     names = [info.name for info in list_datasets()]
     if source in names:
-        return load_dataset(source), dataset_info(source).layout
-    if path.suffix.lower() in {".csv", ".txt", ".tsv"} or "/" in source:
+        return Source(load_dataset(source), dataset_info(source).layout)
+    if path.suffix.lower() in {".csv", ".txt", ".tsv", ".gz", ".parquet", ".xlsx"} or "/" in source:
         raise DataError(f"There is no file '{source}'.")
     raise DataError(f"'{source}' is neither a file nor a bundled data set. Bundled data sets: {', '.join(names)}.")
 
 
+def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
+    """The table and layout of `read_source`."""
+    found = read_source(source)
+    return found.frame, found.layout
+
+
+def layout_given(args: argparse.Namespace) -> bool:
+    """Whether any layout flag was given (they then replace the data's own or inferred layout)."""
+    return bool(args.image_shape or args.sequence_key or args.sequence_index or args.wide or args.label)
+
+
 def layout_from_args(args: argparse.Namespace, default: DataLayout) -> DataLayout:
-    """Layout flags win over a bundled data set's own layout; none given keeps it."""
+    """Layout flags win over a bundled data set's own (or a file's inferred) layout; none given keeps it."""
     if args.image_shape and (args.sequence_key or args.sequence_index or args.wide):
         raise DataError("Choose images (--image-shape) or time series (--sequence-key/--wide), not both.")
     if args.image_shape:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gen_models.cli.common import layout_from_args, load_table, pairs
+from gen_models.cli.common import layout_from_args, layout_given, pairs, read_source
 from gen_models.errors import ModelError
 
 
@@ -76,8 +76,13 @@ def run(args: argparse.Namespace) -> int:
             raise ModelError("--batch-size must be at least 1.")
         settings["batch_size"] = args.batch_size
     model = create(args.model, **settings)
-    data, layout = load_table(args.data)
-    layout = layout_from_args(args, layout)
+    source = read_source(args.data)
+    data = source.frame
+    layout = layout_from_args(args, source.layout)
+    if source.read is not None:
+        print(f"Read {args.data}: {source.read.describe()}.", file=sys.stderr)
+    if source.layout_reason and not layout_given(args):
+        print(f"Layout: {source.layout_reason} (layout flags override it.)", file=sys.stderr)
     discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
     kinds = pairs(args.kind, "--kind")
 
