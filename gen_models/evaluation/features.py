@@ -3,73 +3,76 @@ row sampling and hold-out split those metrics share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from gen_models.evaluation.columns import category_labels, numeric_values
 
-# Rarer categories share an all-zero one-hot row, so ID-like columns cannot explode the width.
+# Rarer categories share one "infrequent" column, so ID-like columns cannot explode the width.
 MAX_ONE_HOT_LEVELS = 50
 HOLDOUT_FRACTION = 0.3
 
 
-@dataclass
-class FeatureEncoder:
-    """Turns table rows into a dense numeric matrix for sklearn models.
+def fit_features(frames: list[pd.DataFrame], kinds: dict[str, str]) -> Pipeline:
+    """An sklearn pipeline fitted on the rows of ``frames`` taken together; its ``transform(df)``
+    gives the (n_rows, n_features) float matrix of the columns in ``kinds``.
 
-    Numeric columns are standardised (missing -> 0, the mean) and
-    categorical ones one-hot encoded over their most frequent levels; every
-    column also gets a 0/1 "missing" indicator so that missingness itself is
-    a feature a detector can use.
+    Numeric columns (continuous, integer, datetime) become their standardised value, missing -> 0
+    (the mean), and, for every numeric column, a 0/1 "missing" indicator, so that missingness itself
+    is a feature a detector can use. Categorical columns are one-hot encoded with an empty cell as
+    one more category; beyond the MAX_ONE_HOT_LEVELS most frequent categories the rest share one
+    "infrequent" column. Categories first seen by ``transform`` (an empty cell included) go there
+    too, or get all zeros if there is no such column.
     """
+    numeric = [column for column, kind in kinds.items() if kind != "categorical"]
+    categorical = [column for column, kind in kinds.items() if kind == "categorical"]
+    # Scaling first: StandardScaler ignores NaN when fitting, so the fill, 0, is the mean.
+    scaled = make_pipeline(
+        StandardScaler(), SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+    )
+    # Labels become codes before the one-hot because OneHotEncoder counts text levels (for
+    # max_categories) one by one in Python but numbers with np.unique: a third less time on 20,000
+    # rows. An empty cell (None) gets a code like any level; a level unseen in fit gets -1, unknown.
+    one_hot = make_pipeline(
+        OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+        OneHotEncoder(
+            max_categories=MAX_ONE_HOT_LEVELS + 1,  # + 1 for the infrequent column
+            handle_unknown="infrequent_if_exist",
+            sparse_output=False,
+        ),
+    )
+    features = ColumnTransformer(
+        [
+            ("numeric", scaled, numeric),
+            ("missing", MissingIndicator(features="all"), numeric),
+            ("categorical", one_hot, categorical),
+        ],
+        sparse_threshold=0.0,
+    )
+    pipeline = Pipeline(
+        [("values", FunctionTransformer(_column_values, kw_args={"kinds": dict(kinds)})), ("features", features)]
+    )
+    # A numeric column with no values in these rows has no mean (0 / 0, which numpy warns about): it
+    # stays NaN, so the column's values are all 0 (the fill), like a constant column's.
+    with np.errstate(invalid="ignore"):
+        return pipeline.fit(pd.concat(frames, ignore_index=True))
 
-    kinds: dict[str, str]
-    means: dict[str, float]
-    scales: dict[str, float]
-    levels: dict[str, list[str]]
 
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """(n_rows, n_features) float matrix."""
-        blocks = []
-        for column, kind in self.kinds.items():
-            if kind == "categorical":
-                labels = category_labels(df[column])
-                missing = pd.isna(labels)
-                # -1 for missing values and for levels rarer than the kept ones.
-                codes = pd.Index(self.levels[column], dtype=object).get_indexer(labels)
-                one_hot = np.zeros((len(df), len(self.levels[column]) + 1))
-                known = codes >= 0
-                one_hot[np.flatnonzero(known), codes[known]] = 1.0
-                one_hot[:, -1] = missing
-                blocks.append(one_hot)
-            else:
-                values = numeric_values(df[column], kind)
-                missing = np.isnan(values)
-                scaled = (values - self.means[column]) / self.scales[column]
-                scaled[missing] = 0.0
-                blocks.append(np.column_stack([scaled, missing.astype(float)]))
-        return np.hstack(blocks)
-
-
-def fit_features(frames: list[pd.DataFrame], kinds: dict[str, str]) -> FeatureEncoder:
-    """Learn scaling and levels from the rows of ``frames`` taken together."""
-    data = pd.concat(frames, ignore_index=True)
-    means, scales, levels = {}, {}, {}
-    for column, kind in kinds.items():
-        if kind == "categorical":
-            counts = pd.Series(category_labels(data[column])).value_counts(dropna=True)
-            levels[column] = [str(level) for level in counts.index[:MAX_ONE_HOT_LEVELS]]
-        else:
-            values = numeric_values(data[column], kind)
-            present = values[~np.isnan(values)]
-            means[column] = float(present.mean()) if len(present) else 0.0
-            scale = float(present.std()) if len(present) else 0.0
-            # A constant column would divide by zero; any scale leaves it constant.
-            scales[column] = scale if scale > 0 else 1.0
-    return FeatureEncoder(dict(kinds), means, scales, levels)
+def _column_values(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """The columns in ``kinds`` as the metrics compare them: floats (NaN = missing) or string labels (None)."""
+    return pd.DataFrame(
+        {
+            column: pd.Series(category_labels(df[column]), dtype=object)
+            if kind == "categorical"
+            else numeric_values(df[column], kind)
+            for column, kind in kinds.items()
+        }
+    )
 
 
 def one_openmp_thread() -> threadpool_limits:

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import f1_score, r2_score
+from sklearn.pipeline import Pipeline
 
 from gen_models.evaluation.columns import category_labels, check_same_columns, numeric_values, resolve
-from gen_models.evaluation.features import FeatureEncoder, fit_features, one_openmp_thread, split_holdout, subsample
+from gen_models.evaluation.features import fit_features, one_openmp_thread, split_holdout, subsample
 
 MAX_UTILITY_TRAIN_ROWS = 5_000
 # Boosting rounds for the utility models: enough for a clear signal, cheap on 5,000 rows.
@@ -74,7 +75,7 @@ def _target_values(df: pd.DataFrame, target: str, kind: str) -> tuple[np.ndarray
 
 
 def _train_and_score(
-    encoder: FeatureEncoder,
+    encoder: Pipeline,
     train: pd.DataFrame,
     test: pd.DataFrame,
     target: str,
