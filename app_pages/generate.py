@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from gen_models.data.writing import write_csv
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import quality_score
 from gen_models.models import GenerativeModel
@@ -67,9 +68,12 @@ def quality(real: pd.DataFrame, rows: pd.DataFrame) -> dict:
 
 
 @st.cache_data(max_entries=4, show_spinner="Preparing the CSV file…")
-def as_csv(rows: pd.DataFrame) -> bytes:
-    """Cached: 10,000 images are a 20 MB CSV, too slow to rewrite on every rerun of the page."""
-    return rows.to_csv(index=False).encode("utf-8")
+def as_csv(rows: pd.DataFrame, keep_formulas: bool) -> bytes:
+    """Cached: 10,000 images are a 20 MB CSV, too slow to rewrite on every rerun of the page.
+
+    Text cells a spreadsheet would run as a formula get a leading apostrophe unless `keep_formulas`.
+    """
+    return write_csv(rows, keep_formulas=keep_formulas).encode("utf-8")
 
 
 @st.cache_data(max_entries=4, show_spinner="Preparing the JSON file…")
@@ -204,7 +208,8 @@ if real is not None:
 st.markdown("**Download**")
 d1, d2, d3, d4 = st.columns(4)
 stem = f"{source.path.name}_{n_rows}_{ITEM.lower()}_seed{seed}"
-d1.download_button("Download CSV", as_csv(rows), f"{stem}.csv", "text/csv", key="download_csv")
+keep_formulas = st.session_state.get("keep_formulas", False)
+d1.download_button("Download CSV", as_csv(rows, keep_formulas), f"{stem}.csv", "text/csv", key="download_csv")
 try:
     parquet = rows.to_parquet(index=False)
 except (ImportError, ValueError, TypeError) as error:  # pyarrow missing, or a column it cannot store
@@ -227,6 +232,12 @@ d4.download_button(
     mime="application/zip",
     key="download_bundle",
     help="The model folder, the seed and settings, and regenerate.py which makes exactly these rows again.",
+)
+st.checkbox(
+    "CSV: keep text cells that start with =, +, -, @ as they are",
+    key="keep_formulas",
+    help="Off (safer): such cells, taken from your data, get a leading ' so that a spreadsheet shows them as "
+    "text instead of running them as formulas.",
 )
 with st.expander("Make these rows again in Python"):
     st.code(snippet(n_rows, held, condition, seed), language="python")

@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from gen_models.cli.common import pairs
+from gen_models.data.writing import write_csv
 from gen_models.errors import ModelError
+
+# Rows made at a time: 100,000 rows of a wide table stay well under a gigabyte.
+CHUNK_ROWS = 100_000
+# Later chunks' seeds step by this much, far from the seeds people type.
+SEED_STRIDE = 1_000_003
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -17,6 +23,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="random seed; the same seed gives the same rows")
     p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a latent code (repeatable)")
     p.add_argument("--condition", help="value of the condition column, for conditional models")
+    p.add_argument(
+        "--keep-formulas",
+        action="store_true",
+        help="write text cells starting with = + - @ as they are (by default they get a leading ' so that a "
+        "spreadsheet shows them as text instead of running them as formulas)",
+    )
     p.set_defaults(run=run)
 
 
@@ -27,7 +39,21 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError("--rows must be at least 1.")
     model = load(args.dir)
     codes = pairs(args.code, "--code")
-    rows = model.sample(args.rows, codes=codes, condition=args.condition, seed=args.seed)
-    rows.to_csv(args.out, index=False)
-    print(f"Wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    # Any row count with bounded memory: rows are made and appended in chunks. The first chunk is exactly
+    # model.sample(n, seed=seed); each later chunk has its own seed derived from it, so a rerun repeats the file.
+    written = 0
+    with open(args.out, "w", encoding="utf-8", newline="") as handle:
+        # Only table rows are chunked: a series' id is numbered within one call, so chunks would repeat ids.
+        for chunk, n in enumerate(chunk_sizes(args.rows, None if model.layout.kind == "table" else args.rows)):
+            seed = args.seed if chunk == 0 or args.seed is None else args.seed + chunk * SEED_STRIDE
+            rows = model.sample(n, codes=codes, condition=args.condition, seed=seed)
+            write_csv(rows, handle, keep_formulas=args.keep_formulas, header=chunk == 0)
+            written += len(rows)
+    print(f"Wrote {written} rows to {args.out}", file=sys.stderr)
     return 0
+
+
+def chunk_sizes(total: int, chunk: int | None = None) -> list[int]:
+    """Row counts of the chunks `sample` writes: CHUNK_ROWS each, the rest last."""
+    chunk = chunk or CHUNK_ROWS
+    return [chunk] * (total // chunk) + ([total % chunk] if total % chunk else [])

@@ -13,9 +13,10 @@ def snippet(n: int, codes: dict[str, Any], condition: Any, seed: int) -> str:
     """Five lines of Python that make exactly these rows again from the zip's model folder."""
     return (
         "import gen_models\n"
+        "from gen_models.data.writing import write_csv\n"
         'model = gen_models.load("model")\n'
         f"rows = model.sample({n}, codes={codes!r}, condition={condition!r}, seed={seed})\n"
-        'rows.to_csv("rows.csv", index=False)\n'
+        'write_csv(rows, "rows.csv")  # text cells starting with = + - @ get a leading \' (keep_formulas=True: raw)\n'
         'print(f"Wrote {len(rows)} rows to rows.csv")\n'
     )
 

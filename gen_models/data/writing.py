@@ -1,0 +1,43 @@
+"""Writing generated rows to CSV safely: cells that a spreadsheet would run as a formula are neutralised.
+
+Generated text comes from the training data, which may hold cells such as `=HYPERLINK("http://...")`. A CSV
+opened in a spreadsheet runs a cell starting with =, +, -, @, a tab or a carriage return as a formula (CSV
+injection). Following OWASP's advice, such text cells get a leading apostrophe, which spreadsheets show as
+text; `keep_formulas=True` writes them unchanged. Numbers are never touched (-5 stays -5).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO
+
+import pandas as pd
+from pandas.api import types as ptypes
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells starting with = + - @ tab or CR are prefixed with an apostrophe."""
+    safe = frame.copy()
+    for column in safe.columns:
+        series = safe[column]
+        if ptypes.is_numeric_dtype(series) or ptypes.is_datetime64_any_dtype(series) or ptypes.is_bool_dtype(series):
+            continue
+        risky = series.map(lambda cell: isinstance(cell, str) and cell.startswith(FORMULA_STARTS))
+        if risky.any():
+            text = series.astype(object)
+            text[risky] = "'" + text[risky].astype(str)
+            safe[column] = text
+    return safe
+
+
+def write_csv(
+    frame: pd.DataFrame, target: str | os.PathLike | IO[str] | None = None, keep_formulas: bool = False, **options
+) -> str | None:
+    """`frame.to_csv(target, index=False)` with formula cells neutralised unless `keep_formulas`.
+
+    With no target, returns the CSV text (as `DataFrame.to_csv` does). Other options go to `to_csv`.
+    """
+    rows = frame if keep_formulas else neutralise_formulas(frame)
+    return rows.to_csv(target, index=False, **options)
