@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import gen_models
+from gen_models.data.writing import write_csv
 from gen_models.errors import USER_ERRORS
 from gen_models.latent.design import DesignResult, design, fit_surrogate, projection
 from gen_models.latent.perturbation import PerturbationResult, perturb
@@ -210,7 +211,7 @@ def show_design(result: DesignResult, real: pd.DataFrame, kinds: dict[str, str])
     st.dataframe(result.rows, hide_index=True)
     st.download_button(
         "Download the designed rows (CSV)",
-        result.rows.to_csv(index=False).encode("utf-8"),
+        write_csv(result.rows).encode("utf-8"),
         file_name=f"designed_{target}.csv",
         mime="text/csv",
         key="design_download",
@@ -220,7 +221,7 @@ def show_design(result: DesignResult, real: pd.DataFrame, kinds: dict[str, str])
         st.dataframe(result.data_space_rows, hide_index=True)
         st.download_button(
             "Download them (CSV)",
-            result.data_space_rows.to_csv(index=False).encode("utf-8"),
+            write_csv(result.data_space_rows).encode("utf-8"),
             file_name=f"data_space_{target}.csv",
             mime="text/csv",
             key="design_download_naive",
@@ -414,7 +415,7 @@ def show_perturbation(model: GenerativeModel, result: PerturbationResult, real: 
             )
     st.download_button(
         "Download the items made through the codes (CSV)",
-        result.latent_items.to_csv(index=False).encode("utf-8"),
+        write_csv(result.latent_items).encode("utf-8"),
         file_name="perturbed.csv",
         mime="text/csv",
         key="perturb_download",
