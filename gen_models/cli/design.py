@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gen_models.cli.common import load_table
+from gen_models.data.origin import training_data_source
 from gen_models.errors import DataError, ModelError
 
 
@@ -38,14 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def training_data(model: Any, data: str | None) -> pd.DataFrame:
     """The real table to design against: --data, else the source recorded when the model was saved."""
-    if data is not None:
-        frame, layout = load_table(data)
-    elif model.extra.get("dataset"):
-        frame, layout = load_table(model.extra["dataset"])
-    elif model.extra.get("data_file") and Path(model.extra["data_file"]).is_file():
-        frame, layout = load_table(model.extra["data_file"])
-    else:
+    source = training_data_source(model, override=data)
+    if source is None:
         raise DataError("This model does not record the data it was trained on: pass it with --data FILE.csv.")
+    frame, layout = load_table(source)  # read as --data reads it, with the same messages
     if layout.kind != "table":
         raise DataError("design works on tables; this data is images or time series.")
     return frame

@@ -20,8 +20,8 @@ import streamlit as st
 
 import gen_models
 from gen_models.catalogue import META_FILE
-from gen_models.data.datasets import list_datasets, load_dataset
 from gen_models.data.layouts import DataLayout
+from gen_models.data.origin import data_origin, training_data_of
 from gen_models.errors import USER_ERRORS
 from ui.core import runs
 from ui.widgets.state import PROJECT_ROOT
@@ -180,29 +180,18 @@ def pick_and_load(
 def real_data(path: str, stamp: float) -> pd.DataFrame | None:
     """The real table a model was trained on, when it can be found; None otherwise.
 
-    Own runs keep a copy of their training table. For pretrained models: the bundled data set
-    (table, images or sequences) named in model.json's `extra.dataset`, else the bundled table
-    whose columns match exactly.
+    Own runs keep a copy of their training table. Otherwise the library finds it from model.json
+    (`gen_models.data.origin`: the bundled data set or file recorded there, as the CLI's `design`
+    does, else a bundled table with exactly the model's columns); otherwise there is none.
     """
     directory = Path(path)
     saved = runs.load_training_data(directory)
     if saved is not None:
         return saved
     try:
-        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return training_data_of(data_origin(directory), match_columns=True)
+    except USER_ERRORS:
         return None
-    named = (meta.get("extra") or {}).get("dataset")
-    columns = [column["name"] for column in meta.get("schema", {}).get("columns", [])]
-    for info in list_datasets():
-        if named == info.name:  # any kind: images and sequences are named by their recipes
-            return load_dataset(info.name)
-    for info in list_datasets():
-        if info.kind in TABLE_KINDS and not named:
-            frame = load_dataset(info.name)
-            if list(frame.columns) == columns:
-                return frame
-    return None
 
 
 def real_data_for(source: ModelSource) -> pd.DataFrame | None:
