@@ -362,3 +362,31 @@ def test_evaluate_round_trips_through_json():
     assert report["utility"]["target"] == "colour"
     assert isinstance(report["pairs"][0]["columns"], list)
     assert evaluation.evaluate(real, synthetic, seed=0)["utility"] is None
+
+
+def test_hand_written_ks_and_cramers_v_agree_with_scipy():
+    from scipy import stats
+    from scipy.stats.contingency import association
+
+    from gen_models.evaluation.fidelity import cramers_v, ks_statistic
+
+    rng = np.random.default_rng(0)
+    for size_a, size_b in ((5, 7), (200, 90), (1000, 1000)):
+        a = np.round(rng.normal(size=size_a), 1)  # ties, as real data have
+        b = np.round(rng.normal(0.3, 1.2, size=size_b), 1)
+        assert ks_statistic(a, b) == pytest.approx(stats.ks_2samp(a, b).statistic)
+    for shape in ((2, 2), (3, 5), (10, 4)):
+        table = rng.integers(1, 30, size=shape)
+        assert cramers_v(table) == pytest.approx(association(table, method="cramer"))
+
+
+def test_wide_tables_score_a_seeded_sample_of_pairs(monkeypatch):
+    from gen_models.evaluation import fidelity
+
+    monkeypatch.setattr(fidelity, "MAX_PAIRS", 20)
+    real = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 12)), columns=[f"c{i}" for i in range(12)])
+    report = evaluation.quality_score(real, real.copy())
+    assert (report["pairs_total"], report["pairs_scored"]) == (66, 20)
+    again = evaluation.quality_score(real, real.copy())
+    assert [p["columns"] for p in again["pairs"]] == [p["columns"] for p in report["pairs"]]
+    assert len({tuple(p["columns"]) for p in report["pairs"]}) == 20

@@ -62,6 +62,8 @@ def evaluate(
         "coverage": coverage(real, synthetic, kinds),
         "columns": quality["columns"],
         "pairs": quality["pairs"],
+        "pairs_total": quality["pairs_total"],
+        "pairs_scored": quality["pairs_scored"],
         "kinds": kinds,
     }
     if target is not None:
