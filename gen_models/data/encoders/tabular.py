@@ -20,6 +20,11 @@ coarsest of day / hour / minute / second / millisecond / microsecond that every 
 whole multiple of. Dates then come back as whole dates. Precision below a microsecond is lost.
 Numbers pass through float32, so very wide columns (e.g. times to the second over decades) come
 back within a few steps rather than exactly.
+
+Numbers come back at the precision of the training data: `fit` notes the most decimals a continuous
+column's values have (at most MAX_DECIMALS) and `inverse_transform` rounds to that many, so a column
+of 39.1, 40.3 ... is not given back as 45.86643928783814. Integer columns come back as integers, also
+when they were stored as floats because of empty cells (then as pandas' nullable Int64).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ MIN_MODE_WEIGHT = 0.005
 # The mixture is fitted on at most this many values (a seeded sample): enough to find the
 # modes, and it keeps fitting fast on large tables.
 MAX_FIT_VALUES = 2000
+# Continuous columns are given back with at most this many decimals (the data's own, when fewer).
+MAX_DECIMALS = 6
 
 
 @dataclass
@@ -64,6 +71,9 @@ class _NumericColumn:
     weights: list[float]
     step_us: int = 1  # datetimes only: microseconds per unit of the encoded number
     datetime_format: str | None = None  # datetimes stored as text: how to write them back
+    # Continuous columns: decimals to round generated numbers to. None (encoders saved before it
+    # was learned) keeps full precision, so a model saved earlier still samples what it sampled.
+    decimals: int | None = None
 
 
 @dataclass
@@ -136,6 +146,7 @@ class TabularEncoder:
             weights=weights,
             step_us=int(step_us),
             datetime_format=spec.datetime_format,
+            decimals=decimal_places(present, spec.dtype) if spec.kind == "continuous" else None,
         )
 
     def _set_columns(self, columns: list[_NumericColumn | _CategoricalColumn]) -> None:
@@ -241,7 +252,8 @@ class TabularEncoder:
 
         Softmax spans may hold probabilities or one-hots: the argmax is taken. Values are read
         from the tanh span clipped to [-1, 1]; with clip=True numbers are also kept within the
-        [min, max] seen in fit. Integer and datetime columns are rounded to whole steps.
+        [min, max] seen in fit. Integer and datetime columns are rounded to whole steps, continuous
+        ones to the decimals seen in fit.
         `condition` is accepted for symmetry with the image and sequence encoders and not used:
         in a table the condition column is already part of x.
         """
@@ -264,10 +276,12 @@ class TabularEncoder:
                 numbers = value * 4 * np.array(col.stds)[mode] + np.array(col.means)[mode]
             else:
                 numbers = (value + 1) / 2 * (col.maximum - col.minimum) + col.minimum
-            if clip:
-                numbers = np.clip(numbers, col.minimum, col.maximum)
             if col.kind in ("integer", "datetime"):
                 numbers = np.round(numbers)
+            elif col.decimals is not None:
+                numbers = np.round(numbers, col.decimals)
+            if clip:  # after rounding: a column with more than MAX_DECIMALS decimals could round past its range
+                numbers = np.clip(numbers, col.minimum, col.maximum)
             missing = _argmax(x, span["missing"]) == 1 if col.has_missing else np.zeros(len(x), dtype=bool)
             numbers[missing] = np.nan
             data[col.name] = _restore_numeric(numbers, col)
@@ -436,6 +450,25 @@ def _scale(x: np.ndarray, minimum: float, maximum: float) -> np.ndarray:
     return 2 * (x - minimum) / (maximum - minimum) - 1
 
 
+def decimal_places(values: np.ndarray, dtype: str, most: int = MAX_DECIMALS) -> int:
+    """The most decimals any of the (n,) present `values` has, at most `most`.
+
+    Values read as float32 (`dtype`) are compared at float32 precision: 2.04 is stored there as
+    2.0399999618..., which has two decimals, not `most`.
+    """
+    single = _pandas_dtype(dtype) == np.float32
+    for decimals in range(most + 1):
+        rounded = np.round(values, decimals)
+        if single:
+            fits = np.all(rounded.astype(np.float32) == values.astype(np.float32))
+        else:
+            # A tolerance far below the last decimal: parsing "39.1" gives the float nearest to it.
+            fits = np.all(np.abs(rounded - values) <= 1e-9 * np.maximum(1.0, np.abs(values)))
+        if fits:
+            return decimals
+    return most
+
+
 def _check_finite(x: np.ndarray, name: str) -> None:
     infinite = np.isinf(x)
     if infinite.any():
@@ -449,6 +482,10 @@ def _restore_numeric(numbers: np.ndarray, col: _NumericColumn) -> pd.Series:
     if col.kind == "datetime":
         return _restore_datetimes(numbers, missing, col)
     target = _pandas_dtype(col.dtype)
+    if col.kind == "integer" and pd.api.types.is_float_dtype(target):
+        # Whole numbers stored as floats (pandas does that to a column of integers with empty cells):
+        # given back as integers, nullable when the column had empty cells.
+        target = _nullable(np.dtype(np.int64)) if col.has_missing else np.dtype(np.int64)
     if pd.api.types.is_integer_dtype(target):
         numbers = np.round(numbers)
         if missing.any():
