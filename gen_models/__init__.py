@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 # Only torch-free modules are imported here: the app's first page imports gen_models for the data
 # sets and the model list, and torch alone takes seconds to import. The model classes and the
-# checkpoint code load on first use (see load, create and __getattr__ below).
-from gen_models.catalogue import MODEL_DESCRIPTIONS  # noqa: E402
-from gen_models.data import DataError, infer_schema, read_csv  # noqa: E402
-from gen_models.errors import CheckpointError, ModelError  # noqa: E402
+# checkpoint code load on first use: the imports inside load, create, design, perturb, load_dataset
+# and __getattr__ below are there for that, not to get round an import cycle (there is none).
+from gen_models.catalogue import MODEL_DESCRIPTIONS
+from gen_models.data import DataError, infer_schema, read_csv
+from gen_models.errors import CheckpointError, ModelError
+from gen_models.version import __version__
 
 if TYPE_CHECKING:
     from gen_models.models import REGISTRY, GenerativeModel, LatentCode
@@ -44,10 +44,19 @@ def list_models() -> dict[str, str]:
 
 
 def load(directory: str | os.PathLike) -> GenerativeModel:
-    """A saved model directory -> the model, ready to sample. Nothing is unpickled."""
-    from gen_models.checkpoint import load_model
+    """A saved model directory -> the model, ready to sample. Nothing is unpickled; damage raises CheckpointError."""
+    from gen_models.checkpoint import read_metadata, read_weights
+    from gen_models.models import REGISTRY
 
-    return load_model(directory)
+    meta = read_metadata(directory)
+    cls = REGISTRY.get(meta.get("model"))
+    if cls is None:
+        raise CheckpointError(f"'{directory}' holds an unknown model type {meta.get('model')!r}.")
+    tensors = read_weights(directory, meta)
+    try:
+        return cls.from_state(meta, tensors)
+    except CheckpointError as err:
+        raise CheckpointError(f"'{directory}' cannot be loaded. {err}") from None
 
 
 def create(name: str, **settings: Any) -> GenerativeModel:
@@ -93,6 +102,7 @@ __all__ = [
     "LatentCode",
     "ModelError",
     "REGISTRY",
+    "__version__",
     "create",
     "design",
     "infer_schema",

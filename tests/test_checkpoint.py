@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import torch
 
 import gen_models
 from gen_models.checkpoint import META_FILE, WEIGHTS_FILE
 from gen_models.errors import CheckpointError
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +92,55 @@ def test_loading_never_unpickles(saved, monkeypatch):
     monkeypatch.setattr(pickle, "loads", refuse)
     monkeypatch.setattr(torch, "load", refuse)
     assert len(gen_models.load(saved).sample(5, seed=0)) == 5
+
+
+def test_saving_and_loading_round_trips_the_state(tmp_path, mixed_table):
+    from safetensors.torch import load_file
+
+    model = gen_models.create("wgan_gp", epochs=1, batch_size=40, seed=0)
+    model.fit(mixed_table, condition="species")
+    loaded = gen_models.load(model.save(tmp_path / "m"))
+    # The file's keys are "<network>.<parameter>", exactly each network's own state_dict keys.
+    per_network = {f"{name}.{key}" for name, net in model.networks.items() for key in net.state_dict()}
+    assert set(load_file(tmp_path / "m" / WEIGHTS_FILE)) == per_network
+    assert list(loaded.networks.state_dict()) == list(model.networks.state_dict())
+    for key, value in model.networks.state_dict().items():
+        assert torch.equal(loaded.networks.state_dict()[key], value), key
+    as_json = [json.loads(json.dumps(m.to_state()[0])) for m in (model, loaded)]
+    assert as_json[0] == as_json[1]  # what was saved comes back
+    assert not loaded.networks.training
+    assert model.sample(30, seed=4).equals(loaded.sample(30, seed=4))
+    assert model.sample(30, condition="Gentoo", seed=4).equals(loaded.sample(30, condition="Gentoo", seed=4))
+
+
+def test_committed_pretrained_models_load_with_their_keys():
+    from safetensors.torch import load_file
+
+    for directory in sorted(PRETRAINED.iterdir()):
+        if (directory / META_FILE).is_file():
+            model = gen_models.load(directory)
+            assert set(model.networks.state_dict()) == set(load_file(directory / WEIGHTS_FILE)), directory.name
+
+
+def test_a_bad_saved_setting_is_refused_naming_it(saved, tmp_path):
+    other = copy_dir(saved, tmp_path / "o")
+    meta = json.loads((other / META_FILE).read_text())
+    meta["config"]["latent_dim"] = -3
+    (other / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="latent_dim must be a whole number of at least 1, not -3"):
+        gen_models.load(other)
+
+
+def test_an_unknown_model_type_and_a_mismatched_class_are_refused(saved, tmp_path):
+    from gen_models.checkpoint import read_metadata, read_weights
+    from gen_models.models import VAE
+
+    other = copy_dir(saved, tmp_path / "o")
+    meta = json.loads((other / META_FILE).read_text())
+    meta["model"] = "diffusion"
+    (other / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="unknown model type 'diffusion'"):
+        gen_models.load(other)
+    meta = read_metadata(saved)
+    with pytest.raises(CheckpointError, match="a 'gan' model, not a vae one"):
+        VAE.from_state(meta, read_weights(saved, meta))

@@ -233,3 +233,42 @@ def test_settings_typed_as_text_take_their_config_fields_types():
         setting_from_text(InfoGANConfig, "learn_std", "maybe")
     with pytest.raises(gen_models.ModelError, match="whole numbers"):
         setting_from_text(InfoGANConfig, "generator_hidden", "128, wide")
+
+
+@pytest.mark.parametrize(
+    ("name", "setting", "value", "message"),
+    [
+        ("gan", "latent_dim", -3, "latent_dim must be a whole number of at least 1, not -3."),
+        ("gan", "epochs", -1, "epochs must be a whole number of at least 0, not -1."),
+        ("gan", "batch_size", 2.5, "batch_size must be a whole number of at least 1, not 2.5."),
+        ("gan", "device", "gpu", "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', not 'gpu'."),
+        ("vae", "lr", 0.0, "lr must be a finite number greater than 0, not 0.0."),
+        ("vae", "latent_dim", True, "latent_dim must be a whole number of at least 1, not True."),
+        ("wgan_gp", "critic_hidden", (64, 0), "critic_hidden must be a list of layer sizes"),
+        ("wgan_gp", "gp_weight", -1.0, "gp_weight must be a finite number, 0 or more, not -1.0."),
+        ("bigan", "dropout", 1.0, "dropout must be a finite number, 0 or more and below 1, not 1.0."),
+        ("rcgan", "every_step", "yes", "every_step must be true or false, not 'yes'."),
+        ("rcgan", "label_smoothing", 1.5, "label_smoothing must be a finite number, 0 or more and below 1"),
+        ("infogan", "lr_generator", math.nan, "lr_generator must be a finite number greater than 0, not nan."),
+        ("infogan", "discriminator_hidden", (), "discriminator_hidden must have at least one layer size"),
+        ("aae", "prior", "cauchy", "Unknown prior 'cauchy': prior must be one of gaussian, mixture, uniform."),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_field_value_and_range(name, setting, value, message):
+    with pytest.raises(gen_models.ModelError) as refused:
+        gen_models.create(name, **{setting: value})
+    assert message in str(refused.value)
+
+
+def test_settings_are_checked_together_and_on_every_change():
+    assert gen_models.create("aae", code_dim=1).config.code_dim == 1  # one code is fine ...
+    with pytest.raises(gen_models.ModelError, match="code_dim must be at least 2, not 1"):
+        gen_models.create("aae", prior="mixture", code_dim=1)  # ... but not with a mixture prior
+    model = gen_models.create("gan")
+    with pytest.raises(gen_models.ModelError, match="tau"):
+        type(model)(model.config, tau=-1.0)  # dataclasses.replace runs the checks too
+
+
+def test_every_default_config_passes_its_checks():
+    for cls in REGISTRY.values():
+        assert cls.Config() == cls().config

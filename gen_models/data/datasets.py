@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gen_models.data.errors import DataError
+from gen_models.data.layouts import DataLayout
 
 __all__ = [
     "DatasetInfo",
@@ -53,10 +54,8 @@ class DatasetInfo:
     sequence_index: str | None = None  # long-format time series: the time-step column
 
     @property
-    def layout(self):  # noqa: ANN201 - a DataLayout (imported lazily: layouts imports the encoder)
+    def layout(self) -> DataLayout:
         """How models should read this data set: rows, labelled images, or labelled long sequences."""
-        from gen_models.data.layouts import DataLayout
-
         if self.kind == "images":
             return DataLayout(kind="images", image_shape=self.image_shape, label=self.label)
         if self.kind == "sequences":

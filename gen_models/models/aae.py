@@ -26,7 +26,7 @@ from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_choice, check_number, check_sizes, check_whole
 
 PRIORS = ("gaussian", "mixture", "uniform")
 
@@ -46,6 +46,23 @@ class AAEConfig(TrainConfig):
     adversarial_lr: float = 2e-4  # Adam betas (0.5, 0.999), discriminator and encoder-as-generator
     tau: float = 0.2  # Gumbel-softmax temperature for categorical columns when sampling tables
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("code_dim", self.code_dim, 1)
+        check_choice("prior", self.prior, PRIORS)
+        check_number("prior_std", self.prior_std, 0, low_open=True)
+        check_whole("mixture_components", self.mixture_components, 1)
+        if self.prior == "mixture" and self.code_dim < 2:
+            raise ModelError(
+                f"A mixture prior puts its components on a circle, so code_dim must be at least 2, not {self.code_dim}."
+            )
+        check_sizes("encoder_hidden", self.encoder_hidden)
+        check_sizes("decoder_hidden", self.decoder_hidden)
+        check_sizes("discriminator_hidden", self.discriminator_hidden)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_number("adversarial_lr", self.adversarial_lr, 0, low_open=True)
+        check_number("tau", self.tau, 0, low_open=True)
+
 
 class AAE(GenerativeModel):
     name = "aae"
@@ -59,17 +76,13 @@ class AAE(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        if cfg.prior not in PRIORS:
-            raise ModelError(f"Unknown prior '{cfg.prior}'; choose one of {', '.join(PRIORS)}.")
-        if cfg.prior_std <= 0 or cfg.code_dim < 1:
-            raise ModelError("The AAE needs code_dim >= 1 and prior_std > 0.")
-        if cfg.prior == "mixture" and cfg.code_dim < 2:
-            raise ModelError("A mixture prior puts its components on a circle: it needs code_dim >= 2.")
-        self.networks = {
-            "encoder": mlp(data_dim, cfg.encoder_hidden, cfg.code_dim, negative_slope=0),
-            "decoder": mlp(cfg.code_dim + cond_dim, cfg.decoder_hidden, data_dim, negative_slope=0),
-            "discriminator": mlp(cfg.code_dim, cfg.discriminator_hidden, 1),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "encoder": mlp(data_dim, cfg.encoder_hidden, cfg.code_dim, negative_slope=0),
+                "decoder": mlp(cfg.code_dim + cond_dim, cfg.decoder_hidden, data_dim, negative_slope=0),
+                "discriminator": mlp(cfg.code_dim, cfg.discriminator_hidden, 1),
+            }
+        )
         self.spans = self.encoder.spans
         self.head = SpanHead(self.spans, tau=cfg.tau)
         encoder, decoder = self.networks["encoder"], self.networks["decoder"]

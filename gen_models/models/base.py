@@ -1,12 +1,13 @@
 """What every architecture shares: data preparation, conditioning, latent codes and sampling.
 
 A model module subclasses `GenerativeModel` and writes only what differs:
-- `Config`: a dataclass extending `TrainConfig` with its own settings;
-- `build(data_dim, cond_dim)`: create `self.networks` (name -> nn.Module) and optimisers;
+- `Config`: a dataclass extending `TrainConfig` with its own settings, checked in `__post_init__`;
+- `build(data_dim, cond_dim)`: create `self.networks` (an `nn.ModuleDict`, name -> network) and optimisers;
 - `train_step(x, c)`: one optimisation step on a batch, returning its losses as floats;
 - `latent_codes()`: the description of its latent space, one `LatentCode` per slider;
 - `generate(z, c, generator)`: latent vectors (+ conditions) -> encoded rows.
-Fitting, the training loop, sampling with fixed codes, and conditions live here once.
+Fitting, the training loop, sampling with fixed codes, conditions and the model's state
+(`to_state` / `from_state`, which `save` and `gen_models.load` hand to `checkpoint`) live here once.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from gen_models.checkpoint import write_model
 from gen_models.data import TableSchema, infer_schema, validate_table
-from gen_models.data.encoders import make_encoder
+from gen_models.data.encoders import encoder_from_dict, make_encoder
 from gen_models.data.layouts import DataLayout
-from gen_models.errors import DataError, ModelError
+from gen_models.errors import CheckpointError, DataError, ModelError
 from gen_models.training import (
     Callback,
     Metrics,
@@ -38,6 +40,7 @@ from gen_models.training import (
     seed_everything,
     select_device,
 )
+from gen_models.training.config import config_from_dict
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,8 @@ class GenerativeModel:
         elif settings:
             config = dataclasses.replace(config, **settings)
         self.config = config
-        self.networks: dict[str, nn.Module] = {}
+        # Every network, by name; its state_dict() keys are "<network>.<parameter>", as saved on disk.
+        self.networks = nn.ModuleDict()
         self.schema: TableSchema | None = None
         self.layout = DataLayout()
         self.encoder: Any = None  # TabularEncoder, ImageEncoder or SequenceEncoder (gen_models.data.layouts)
@@ -195,11 +199,10 @@ class GenerativeModel:
             self.condition_levels = list(self.encoder.levels(condition))
             self.condition_frequencies = (c.mean(dim=0) / c.mean(dim=0).sum()).tolist()
         self.device = select_device(self.config.device)
-        self.networks = {}
+        self.networks = nn.ModuleDict()
         self.history = []
         self.build(x.shape[1], 0 if c is None else c.shape[1])
-        for net in self.networks.values():
-            net.to(self.device)
+        self.networks.to(self.device)
         self.result = run_training(
             self,
             x.to(self.device),
@@ -342,15 +345,13 @@ class GenerativeModel:
 
     @contextlib.contextmanager
     def _eval_mode(self) -> Iterator[None]:
-        """Run the block with every network in eval mode, then put each back as it was."""
-        modes = {name: net.training for name, net in self.networks.items()}
-        for net in self.networks.values():
-            net.eval()
+        """Run the block with every network in eval mode, then put them back (the monitor samples mid-training)."""
+        was_training = self.networks.training
+        self.networks.eval()
         try:
             yield
         finally:
-            for name, net in self.networks.items():
-                net.train(modes[name])
+            self.networks.train(was_training)
 
     @torch.no_grad()
     def encode(self, data: pd.DataFrame) -> np.ndarray:
@@ -382,14 +383,26 @@ class GenerativeModel:
         return encoder.inverse_transform(x.numpy(), condition=None if c is None else c.numpy())
 
     def sample(
-        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+        self,
+        n: int,
+        codes: dict[str, Any] | None = None,
+        condition: Any = None,
+        seed: int | None = None,
+        fixed: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         """n new items (rows, images or sequences) with the training columns, order and dtypes.
 
         codes: values for any latent codes ({name: number or level}); the rest are drawn.
         condition: a level of the condition column, for conditional models.
+        fixed: values for some columns ({column: value}) and the rest filled in to suit them; only
+            models that fill in rows (autoregressive) take it.
         Sequences in long format come back as n sequences of T rows each.
         """
+        if fixed:
+            raise ModelError(
+                f"{self.name} cannot fix columns and fill in the rest; the autoregressive model can "
+                "(or condition on a categorical column with a model that supports conditions)."
+            )
         return self.decode(*self.sample_with_condition(n, codes, condition, seed))
 
     # ----- helpers for subclasses ----------------------------------------------------------------
@@ -400,16 +413,91 @@ class GenerativeModel:
         span = self.encoder.category_span(self.condition_column)
         return torch.cat([rows[:, : span.start], c, rows[:, span.start + span.width :]], dim=1)
 
-    def save(self, directory: str | os.PathLike, extra: dict[str, Any] | None = None) -> Path:
+    # ----- the model's state --------------------------------------------------------------------
+    def to_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Everything needed to rebuild this model: (JSON-friendly metadata, weights).
+
+        The weights are every network's tensors, on the CPU, keyed "<network>.<parameter>"
+        (`self.networks.state_dict()`). `from_state` reverses this; `checkpoint` writes both to files.
+        """
+        encoder = self._require_fitted()
+        assert self.schema is not None
+        condition = None
+        if self.condition_column is not None:
+            condition = {
+                "column": self.condition_column,
+                "values": list(self.condition_levels),
+                "frequencies": list(self.condition_frequencies),
+            }
+        meta = {
+            "model": self.name,
+            "config": dataclasses.asdict(self.config),
+            "layout": self.layout.to_dict(),
+            "schema": self.schema.to_dict(),
+            "encoder": encoder.to_dict(),
+            "condition": condition,
+            "codes": [code.to_dict() for code in self.latent_codes()],
+            "result": dataclasses.asdict(self.result) if self.result is not None else None,
+            "history": self.history,
+            "extra": dict(self.extra),
+        }
+        tensors = {key: value.detach().cpu().contiguous() for key, value in self.networks.state_dict().items()}
+        return meta, tensors
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> GenerativeModel:
+        """Rebuild a model from `to_state`'s metadata and weights, in eval mode, ready to sample.
+
+        The config is checked and the networks built from the metadata before any weight is
+        loaded, so the sizes in the weights are never trusted. Raises CheckpointError when the
+        metadata is incomplete or inconsistent, or the weights do not fit the networks it describes.
+        """
+        if meta.get("model") != cls.name:
+            raise CheckpointError(f"The saved model is a {meta.get('model')!r} model, not a {cls.name} one.")
+        try:
+            model = cls(config_from_dict(cls.Config, meta["config"]))
+            model.schema = TableSchema.from_dict(meta["schema"])
+            model.layout = DataLayout.from_dict(meta.get("layout") or {})
+            model.encoder = encoder_from_dict(meta["encoder"])
+            condition = meta.get("condition")
+            if condition is not None:
+                model.condition_column = condition["column"]
+                model.condition_levels = list(condition["values"])
+                model.condition_frequencies = list(condition["frequencies"])
+            model.history = list(meta.get("history") or [])
+            model.extra = dict(meta.get("extra") or {})
+            if meta.get("result"):
+                model.result = TrainResult(**meta["result"])
+            model.build(model.encoder.output_dim, len(model.condition_levels))
+        except (KeyError, TypeError, ValueError) as err:  # ModelError is a ValueError: a bad saved setting
+            raise CheckpointError(f"The saved metadata is incomplete or inconsistent: {err}") from None
+        try:
+            model.networks.load_state_dict(tensors, strict=True)
+        except RuntimeError as err:
+            raise CheckpointError(f"The saved weights do not fit this {cls.name} model: {err}") from None
+        model.networks.eval()
+        return model
+
+    def save(
+        self,
+        directory: str | os.PathLike,
+        extra: dict[str, Any] | None = None,
+        *,
+        add_extra: dict[str, Any] | None = None,
+    ) -> Path:
         """Write weights (safetensors) and everything else (JSON) to `directory`; see `checkpoint`.
 
-        extra: JSON-friendly notes kept in model.json, e.g. {"dataset": "penguins"}.
+        extra: JSON-friendly notes kept in model.json, e.g. {"dataset": "penguins"}; they replace
+            the model's own notes (`self.extra`).
+        add_extra: notes for this directory only, written over the model's own, which stay as
+            they are (an epoch snapshot's score).
         """
-        from gen_models.checkpoint import save_model  # checkpoint imports the registry, which imports this
-
         if extra is not None:
             self.extra = dict(extra)
-        return save_model(self, directory, extra=self.extra)
+        meta, tensors = self.to_state()
+        if add_extra:
+            meta["extra"] = {**meta["extra"], **add_extra}
+        return write_model(directory, meta, tensors)
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly summary: the `info --json` contract."""

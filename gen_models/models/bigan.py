@@ -21,7 +21,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -38,6 +38,16 @@ class BiGANConfig(TrainConfig):
     dropout: float = 0.2  # discriminator dropout: slows D down so G and E get useful gradients
     tau: float = 0.2  # Gumbel-softmax temperature for categorical columns
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("latent_dim", self.latent_dim, 1)
+        check_sizes("generator_hidden", self.generator_hidden)
+        check_sizes("encoder_hidden", self.encoder_hidden)
+        check_sizes("discriminator_hidden", self.discriminator_hidden)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_number("dropout", self.dropout, 0, 1, high_open=True)
+        check_number("tau", self.tau, 0, low_open=True)
+
 
 class BiGAN(GenerativeModel):
     name = "bigan"
@@ -49,11 +59,13 @@ class BiGAN(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        self.networks = {
-            "generator": mlp(cfg.latent_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True),
-            "encoder": mlp(data_dim, cfg.encoder_hidden, cfg.latent_dim),
-            "discriminator": mlp(data_dim + cfg.latent_dim, cfg.discriminator_hidden, 1, dropout=cfg.dropout),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "generator": mlp(cfg.latent_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True),
+                "encoder": mlp(data_dim, cfg.encoder_hidden, cfg.latent_dim),
+                "discriminator": mlp(data_dim + cfg.latent_dim, cfg.discriminator_hidden, 1, dropout=cfg.dropout),
+            }
+        )
         self.head = SpanHead(self.encoder.spans, tau=cfg.tau)
         betas = (0.5, 0.999)
         # G and E are one "player": they share an optimiser and a loss.

@@ -16,7 +16,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.models.nets import SpanHead, mlp
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -28,6 +28,15 @@ class GANConfig(TrainConfig):
     dropout: float = 0.3  # discriminator dropout: slows it down so G gets useful gradients
     tau: float = 0.2  # Gumbel-softmax temperature for categorical outputs
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("latent_dim", self.latent_dim, 1)
+        check_sizes("generator_hidden", self.generator_hidden)
+        check_sizes("discriminator_hidden", self.discriminator_hidden)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_number("dropout", self.dropout, 0, 1, high_open=True)
+        check_number("tau", self.tau, 0, low_open=True)
+
 
 class GAN(GenerativeModel):
     name = "gan"
@@ -38,12 +47,14 @@ class GAN(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        self.networks = {
-            "generator": mlp(
-                cfg.latent_dim + cond_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True
-            ),
-            "discriminator": mlp(data_dim + cond_dim, cfg.discriminator_hidden, 1, dropout=cfg.dropout),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "generator": mlp(
+                    cfg.latent_dim + cond_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True
+                ),
+                "discriminator": mlp(data_dim + cond_dim, cfg.discriminator_hidden, 1, dropout=cfg.dropout),
+            }
+        )
         self.head = SpanHead(self.encoder.spans, tau=cfg.tau)
         self.opt_g = torch.optim.Adam(self.networks["generator"].parameters(), lr=cfg.lr, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.networks["discriminator"].parameters(), lr=cfg.lr, betas=(0.5, 0.999))

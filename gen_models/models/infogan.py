@@ -33,10 +33,9 @@ import torch
 from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
-from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.models.nets import SpanHead, mlp
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_flag, check_number, check_sizes, check_whole
 
 CODE_PRIOR = 1.0  # continuous codes are drawn uniformly from [-CODE_PRIOR, CODE_PRIOR] ...
 CODE_SLIDER = 2.0  # ... and their sliders go to ±2, so users can extrapolate as the paper does
@@ -62,6 +61,26 @@ class InfoGANConfig(TrainConfig):
     dropout: float = 0.0  # MLP discriminator dropout (0: Q needs the features undisturbed)
     tau: float = 0.2  # Gumbel-softmax temperature for categorical table columns
     c1_tilt: float = 20.0  # images: Q also reads c1 from copies rotated up to this many degrees (0: the paper)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("noise_dim", self.noise_dim, 0)
+        check_whole("n_levels", self.n_levels, 2)
+        check_whole("n_continuous", self.n_continuous, 0)
+        check_number("info_weight", self.info_weight, 0)
+        check_number("continuous_weight", self.continuous_weight, 0)
+        check_flag("learn_std", self.learn_std)
+        check_sizes("generator_hidden", self.generator_hidden)
+        # The last discriminator layer is the features D and Q share, so there must be one.
+        check_sizes("discriminator_hidden", self.discriminator_hidden, allow_empty=False)
+        check_whole("conv_channels", self.conv_channels, 1)
+        check_whole("fc_width", self.fc_width, 1)
+        check_whole("q_hidden", self.q_hidden, 1)
+        check_number("lr_generator", self.lr_generator, 0, low_open=True)
+        check_number("lr_discriminator", self.lr_discriminator, 0, low_open=True)
+        check_number("dropout", self.dropout, 0, 1, high_open=True)
+        check_number("tau", self.tau, 0, low_open=True)
+        check_number("c1_tilt", self.c1_tilt, 0)  # an angle in degrees
 
 
 class _Reshape(nn.Module):
@@ -142,10 +161,6 @@ class InfoGAN(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        if cfg.n_levels < 2 or cfg.n_continuous < 0 or cfg.noise_dim < 0:
-            raise ModelError("InfoGAN needs n_levels >= 2, n_continuous >= 0 and noise_dim >= 0.")
-        if cfg.c1_tilt < 0:
-            raise ModelError(f"InfoGAN's c1_tilt is an angle in degrees, 0 or more (got {cfg.c1_tilt:g}).")
         in_dim = self.code_width + cfg.noise_dim
         if self.uses_conv:
             height, width = self.encoder.shape
@@ -159,17 +174,19 @@ class InfoGAN(GenerativeModel):
             body.append(nn.LeakyReLU(0.2))
             feature_dim = cfg.discriminator_hidden[-1]
         q_out = cfg.n_levels + cfg.n_continuous * (2 if cfg.learn_std else 1)
-        self.networks = {
-            "generator": generator,  # first: the NaN guard test breaks the first network's weights
-            "discriminator": body,
-            "real_head": nn.Linear(feature_dim, 1),
-            "q_head": nn.Sequential(
-                nn.Linear(feature_dim, cfg.q_hidden),
-                nn.BatchNorm1d(cfg.q_hidden),
-                nn.LeakyReLU(0.1),
-                nn.Linear(cfg.q_hidden, q_out),
-            ),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "generator": generator,  # first: the NaN guard test breaks the first network's weights
+                "discriminator": body,
+                "real_head": nn.Linear(feature_dim, 1),
+                "q_head": nn.Sequential(
+                    nn.Linear(feature_dim, cfg.q_hidden),
+                    nn.BatchNorm1d(cfg.q_hidden),
+                    nn.LeakyReLU(0.1),
+                    nn.Linear(cfg.q_hidden, q_out),
+                ),
+            }
+        )
         self.head = SpanHead(self.encoder.spans, tau=cfg.tau)
         betas = (0.5, 0.999)
         self.opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.lr_generator, betas=betas)

@@ -3,7 +3,8 @@
 `mlp` builds the fully connected bodies; `SpanHead` turns a generator's raw output into an encoded
 row by applying each span's activation (tanh for values, softmax or Gumbel-softmax for one-hot
 spans), so every table model ends the same way and its output can go straight to
-`TabularEncoder.inverse_transform`.
+`TabularEncoder.inverse_transform`. `gradient_penalty` is WGAN-GP's, used by the model and by the
+teaching playground.
 """
 
 from __future__ import annotations
@@ -54,6 +55,23 @@ def gumbel_softmax(logits: torch.Tensor, tau: float, generator: torch.Generator 
     exponential = (-torch.log(uniform.clamp_min(1e-10))).clamp_min(1e-10)
     gumbel = -torch.log(exponential)
     return torch.softmax((logits + gumbel) / tau, dim=-1)
+
+
+def gradient_penalty(
+    critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """E[(||grad critic(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake (n, d) rows: a scalar.
+
+    The interpolation weights (one per row) come from `generator` when given (a CPU generator, so a
+    seeded caller repeats exactly), else from torch's global generator on the rows' device.
+    """
+    if generator is None:
+        alpha = torch.rand(real.shape[0], 1, device=real.device)
+    else:
+        alpha = torch.rand(real.shape[0], 1, generator=generator).to(real.device)
+    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 
 class SpanHead(nn.Module):

@@ -30,7 +30,7 @@ from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_flag, check_number, check_whole
 
 
 @dataclass
@@ -58,6 +58,19 @@ class RCGANConfig(TrainConfig):
     # D's real/fake logit at every step (the paper) or only at the last. Final-only was no better in the
     # one run made (TSTR 0.57 at equal rates, 700 steps), and every step gives every step a gradient.
     every_step: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("code_dim", self.code_dim, 1)
+        check_whole("step_noise_dim", self.step_noise_dim, 0)
+        check_number("step_noise_std", self.step_noise_std, 0)
+        check_whole("generator_hidden", self.generator_hidden, 1)
+        check_whole("discriminator_hidden", self.discriminator_hidden, 1)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_number("discriminator_lr", self.discriminator_lr, 0, low_open=True)
+        check_number("info_weight", self.info_weight, 0)
+        check_number("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
+        check_flag("every_step", self.every_step)
 
 
 class _Generator(nn.Module):
@@ -103,10 +116,12 @@ class RCGAN(GenerativeModel):
         g_in = cfg.step_noise_dim + cfg.code_dim + cond_dim
         # The generator comes first: the training loop's NaN guard and tests treat the first
         # network as the one whose weights make the samples.
-        self.networks = {
-            "generator": _Generator(g_in, cfg.generator_hidden, self.features),
-            "discriminator": _Discriminator(self.features + cond_dim, cfg.discriminator_hidden, cfg.code_dim),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "generator": _Generator(g_in, cfg.generator_hidden, self.features),
+                "discriminator": _Discriminator(self.features + cond_dim, cfg.discriminator_hidden, cfg.code_dim),
+            }
+        )
         self.opt_g = torch.optim.Adam(self.networks["generator"].parameters(), lr=cfg.lr, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(
             self.networks["discriminator"].parameters(), lr=cfg.discriminator_lr, betas=(0.5, 0.999)

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
-from gen_models.training import TrainConfig
+from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -26,6 +27,14 @@ class VAEConfig(TrainConfig):
     decoder_hidden: tuple[int, ...] = (128, 128)
     lr: float = 1e-3
     beta: float = 1.0  # weight of the KL term: higher = smoother latent space, blurrier rows
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("latent_dim", self.latent_dim, 1)
+        check_sizes("encoder_hidden", self.encoder_hidden)
+        check_sizes("decoder_hidden", self.decoder_hidden)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_number("beta", self.beta, 0)
 
 
 class VAE(GenerativeModel):
@@ -38,14 +47,15 @@ class VAE(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        self.networks = {
-            "encoder": mlp(data_dim, cfg.encoder_hidden, 2 * cfg.latent_dim, negative_slope=0),
-            "decoder": mlp(cfg.latent_dim, cfg.decoder_hidden, data_dim, negative_slope=0),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "encoder": mlp(data_dim, cfg.encoder_hidden, 2 * cfg.latent_dim, negative_slope=0),
+                "decoder": mlp(cfg.latent_dim, cfg.decoder_hidden, data_dim, negative_slope=0),
+            }
+        )
         self.spans = self.encoder.spans
         self.head = SpanHead(self.spans)
-        params = [p for net in self.networks.values() for p in net.parameters()]
-        self.opt = torch.optim.Adam(params, lr=cfg.lr)
+        self.opt = torch.optim.Adam(self.networks.parameters(), lr=cfg.lr)
 
     def latent_codes(self) -> list[LatentCode]:
         return [

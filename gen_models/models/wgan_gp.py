@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
-from gen_models.models.nets import SpanHead, mlp
-from gen_models.training import TrainConfig
+from gen_models.models.nets import SpanHead, gradient_penalty, mlp
+from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -33,14 +34,15 @@ class WGANGPConfig(TrainConfig):
     gp_weight: float = 10.0  # lambda in the gradient penalty
     pac: int = 1  # PacGAN packing: the critic judges `pac` rows at once, which fights mode collapse
 
-
-def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """E[(||grad critic(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake (n, d) rows."""
-    alpha = torch.rand(real.shape[0], 1, device=real.device)
-    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    scores = critic(mixed)
-    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
-    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_whole("latent_dim", self.latent_dim, 1)
+        check_sizes("generator_hidden", self.generator_hidden)
+        check_sizes("critic_hidden", self.critic_hidden)
+        check_number("lr", self.lr, 0, low_open=True)
+        check_whole("n_critic", self.n_critic, 1)
+        check_number("gp_weight", self.gp_weight, 0)
+        check_whole("pac", self.pac, 1)
 
 
 class WGANGP(GenerativeModel):
@@ -53,12 +55,14 @@ class WGANGP(GenerativeModel):
     def build(self, data_dim: int, cond_dim: int) -> None:
         cfg = self.config
         assert self.encoder is not None
-        self.networks = {
-            "generator": mlp(
-                cfg.latent_dim + cond_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True
-            ),
-            "critic": mlp((data_dim + cond_dim) * cfg.pac, cfg.critic_hidden, 1),
-        }
+        self.networks = nn.ModuleDict(
+            {
+                "generator": mlp(
+                    cfg.latent_dim + cond_dim, cfg.generator_hidden, data_dim, negative_slope=0, batch_norm=True
+                ),
+                "critic": mlp((data_dim + cond_dim) * cfg.pac, cfg.critic_hidden, 1),
+            }
+        )
         self.head = SpanHead(self.encoder.spans)
         self.opt_g = torch.optim.Adam(self.networks["generator"].parameters(), lr=cfg.lr, betas=(0.5, 0.9))
         self.opt_c = torch.optim.Adam(self.networks["critic"].parameters(), lr=cfg.lr, betas=(0.5, 0.9))

@@ -26,7 +26,7 @@ from torch import nn
 from gen_models.data.datasets import TOY_NAMES, make_toy
 from gen_models.data.errors import DataError
 from gen_models.errors import ModelError
-from gen_models.models.nets import mlp
+from gen_models.models.nets import gradient_penalty, mlp
 
 __all__ = [
     "MIN_POINTS",
@@ -273,17 +273,6 @@ class Playground:
         """(n, noise_dim) standard normal noise."""
         return torch.randn(n, self.config.noise_dim, generator=self._rng if generator is None else generator)
 
-    def _gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """E[(||grad critic(x_hat)|| - 1)^2] on random interpolates x_hat of (batch, 2) real and fake points.
-
-        Written here rather than taken from the WGAN-GP model so the interpolation draws from this
-        playground's generator and stays reproducible.
-        """
-        alpha = torch.rand(real.shape[0], 1, generator=self._rng)
-        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.discriminator(mixed).sum(), mixed, create_graph=True)
-        return ((grad.norm(2, dim=1) - 1) ** 2).mean()
-
     def _discriminator_step(self) -> dict[str, float]:
         """One update of the discriminator (critic) on a fresh real and generated batch."""
         real = self._real_batch()
@@ -301,7 +290,8 @@ class Playground:
         else:
             # The critic pushes real scores up and generated scores down; the penalty keeps its slope near 1.
             wasserstein = real_scores.mean() - fake_scores.mean()
-            penalty = self._gradient_penalty(real, fake)
+            # The interpolation weights come from the playground's own generator, so a seed repeats.
+            penalty = gradient_penalty(self.discriminator, real, fake, generator=self._rng)
             loss = -wasserstein + self.config.gp_weight * penalty
             terms = {
                 "critic": loss.item(),

@@ -1,6 +1,6 @@
 """The one training loop every model shares.
 
-A model supplies `networks` (name -> nn.Module) and `train_step(x, c) -> {loss name: float}`;
+A model supplies `networks` (an nn.ModuleDict) and `train_step(x, c) -> {loss name: float}`;
 this module does everything around it: seeding, device choice, shuffling into batches,
 callbacks with a metrics dict after every step and epoch (the app's live curves and the CLI's
 progress lines both read these), a stop event checked every step, a per-step loss history, and
@@ -40,7 +40,7 @@ class TrainResult:
 
 
 class Trainable(Protocol):
-    networks: dict[str, nn.Module]
+    networks: nn.ModuleDict
 
     def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]: ...
 
@@ -57,15 +57,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def _snapshot(networks: dict[str, nn.Module]) -> dict[str, dict[str, torch.Tensor]]:
-    return {name: copy.deepcopy(net.state_dict()) for name, net in networks.items()}
-
-
-def _restore(networks: dict[str, nn.Module], snapshot: dict[str, dict[str, torch.Tensor]]) -> None:
-    for name, net in networks.items():
-        net.load_state_dict(snapshot[name])
 
 
 def resolve_epochs(config: TrainConfig, n_rows: int) -> int:
@@ -110,9 +101,9 @@ def run_training(
     order_rng = torch.Generator().manual_seed(config.seed)
     started = time.perf_counter()
     step = len(history)
-    last_good = _snapshot(model.networks)
-    for net in model.networks.values():
-        net.train()
+    # A deep copy: state_dict() shares its tensors with the live weights, which keep changing.
+    last_good = copy.deepcopy(model.networks.state_dict())
+    model.networks.train()
 
     for epoch in range(1, epochs + 1):
         order = torch.randperm(n_rows, generator=order_rng).to(x.device)
@@ -123,7 +114,7 @@ def run_training(
             step += 1
             bad = _bad_loss(losses)
             if bad is not None:
-                _restore(model.networks, last_good)
+                model.networks.load_state_dict(last_good)
                 return TrainResult(
                     status="diverged",
                     message=(
@@ -149,7 +140,7 @@ def run_training(
                     steps=step,
                     seconds=time.perf_counter() - started,
                 )
-        last_good = _snapshot(model.networks)
+        last_good = copy.deepcopy(model.networks.state_dict())
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
             on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started))

@@ -123,7 +123,7 @@ class QualityMonitor:
         self._lock = threading.Lock()
         self._records: list[dict[str, Any]] = []
         self._best: dict[str, Any] | None = None
-        self._best_state: dict[str, dict[str, torch.Tensor]] | None = None
+        self._best_state: dict[str, torch.Tensor] | None = None
         self._real_sample: pd.DataFrame | None = None
         self._kinds: dict[str, str] = {}
 
@@ -196,7 +196,7 @@ class QualityMonitor:
         state = None
         if improved and self.keep_best:
             # A deep copy: the live tensors keep changing as training goes on.
-            state = {name: copy.deepcopy(net.state_dict()) for name, net in self.model.networks.items()}
+            state = copy.deepcopy(self.model.networks.state_dict())
         if self.snapshot_dir is not None:
             self._save_snapshot(epoch, record)
         with self._lock:
@@ -210,14 +210,11 @@ class QualityMonitor:
     def _save_snapshot(self, epoch: int, record: dict[str, Any]) -> None:
         """The whole model as it is now, in `snapshot_dir / epoch_NNNN`, with its score in `extra`.
 
-        `save_model` is called directly: `model.save(dir, extra=...)` would also replace the
-        model's own notes (e.g. its data set's name) with this snapshot's.
+        `add_extra`, not `extra`: the score goes in this snapshot's notes only, and the model keeps
+        its own (e.g. its data set's name) for its final save.
         """
-        from gen_models.checkpoint import save_model  # checkpoint imports the models; keep this module light
-
         assert self.snapshot_dir is not None
-        extra = {**(getattr(self.model, "extra", None) or {}), **record}
-        save_model(self.model, self.snapshot_dir / snapshot_name(epoch), extra=extra)
+        self.model.save(self.snapshot_dir / snapshot_name(epoch), add_extra=record)
 
     # ----- after training --------------------------------------------------------------------------
     def restore_best(self, model: Any | None = None) -> dict[str, Any] | None:
@@ -231,8 +228,7 @@ class QualityMonitor:
             best, state = self._best, self._best_state
         if best is None or state is None:
             return None
-        for name, net in model.networks.items():
-            net.load_state_dict(state[name])
+        model.networks.load_state_dict(state)
         return dict(best)
 
     def save_records(self, path: str | os.PathLike) -> None:

@@ -30,7 +30,7 @@ def use_one_torch_thread() -> None:
 
 
 def _load_torch() -> None:
-    import gen_models.checkpoint  # noqa: F401 - the model classes and checkpoint code, for the next page
+    import gen_models.models  # noqa: F401 - the model classes and checkpoint code, for the next page
 
     use_one_torch_thread()
     torch_ready.set()
