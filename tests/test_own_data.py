@@ -15,6 +15,8 @@ import gen_models
 from gen_models.data import TabularEncoder, infer_schema
 from gen_models.data.encoders.tabular import MAX_DECIMALS, decimal_places
 from gen_models.data.writing import write_csv
+from gen_models.evaluation import coverage
+from gen_models.evaluation.report import coverage_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,3 +106,31 @@ def test_a_pretrained_table_model_still_loads_and_differs_only_by_the_rounding()
             np.testing.assert_allclose(after[column], before[column], atol=0.05 + 1e-9)
         else:
             assert after[column].astype(object).equals(before[column].astype(object)), column
+
+
+def test_coverage_names_the_categories_never_generated() -> None:
+    real = pd.DataFrame(
+        {
+            "marital": ["Married", "Single", "Widowed", "Single"],
+            "race": ["White", "Other", "Black", "White"],
+            "age": [20, 30, 40, 50],
+        }
+    )
+    synthetic = pd.DataFrame(
+        {"marital": ["Married", "Single"] * 2, "race": ["White", "Black"] * 2, "age": [25, 35, 45, 60]}
+    )
+    kinds = {"marital": "categorical", "race": "categorical", "age": "integer"}
+    text = coverage_text(coverage(real, synthetic, kinds))
+    assert text == (
+        "Never generated: marital 'Widowed', race 'Other'; "
+        "up to 25.0% of a column's numbers outside the real range (age)"
+    )
+    assert coverage_text(coverage(real, real, kinds)) == (
+        "Every real category was generated; no generated number outside the real range"
+    )
+
+
+def test_a_long_list_of_missing_categories_is_cut_short() -> None:
+    real = pd.DataFrame({"city": [f"c{i}" for i in range(20)]})
+    text = coverage_text(coverage(real, real.head(2), {"city": "categorical"}))
+    assert text.startswith("Never generated: city 'c2', city 'c3'") and "and 10 more" in text

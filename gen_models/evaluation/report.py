@@ -33,6 +33,7 @@ EXPLANATIONS = {
 MAX_MAP_ROWS = 2000  # rows per table in the 2-D map: enough to see the shape, light to draw
 MAX_ONE_HOT = 20  # most frequent levels one-hot encoded per categorical column in the map
 SVG_BINS = 12
+MAX_NAMED_LEVELS = 8  # missing categories named in a coverage sentence before "and N more"
 
 
 # ---------------------------------------------------------------------------
@@ -76,13 +77,32 @@ def score_summary(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def coverage_text(coverage: dict[str, Any]) -> str:
-    """One sentence about missing categories and out-of-range numbers."""
-    missing = coverage.get("missing_categories") or {}
-    n_missing = sum(len(levels) for levels in missing.values())
+def missing_categories_text(coverage: dict[str, Any], most: int = MAX_NAMED_LEVELS) -> str:
+    """What was never generated, by name: "never generated: marital 'Widowed', race 'Other'".
+
+    At most `most` levels are named, then "and N more"; "every real category was generated" when none is missing.
+    """
+    named = [f"{column} '{level}'" for column, levels in (coverage.get("missing_categories") or {}).items()
+             for level in levels]  # fmt: skip
+    if not named:
+        return "every real category was generated"
+    more = f" and {len(named) - most} more" if len(named) > most else ""
+    return "never generated: " + ", ".join(named[:most]) + more
+
+
+def out_of_range_text(coverage: dict[str, Any]) -> str:
+    """The column whose generated numbers leave the real range most often, with its share."""
     outside = coverage.get("out_of_range") or {}
-    worst = max(outside.values(), default=0.0)
-    return f"{n_missing} real categories never generated; at most {worst:.1%} of a column's numbers out of range"
+    column, worst = max(outside.items(), key=lambda item: item[1], default=(None, 0.0))
+    if column is None or worst == 0.0:
+        return "no generated number outside the real range"
+    return f"up to {worst:.1%} of a column's numbers outside the real range ({column})"
+
+
+def coverage_text(coverage: dict[str, Any]) -> str:
+    """One sentence naming the real categories never generated and the worst out-of-range column."""
+    text = f"{missing_categories_text(coverage)}; {out_of_range_text(coverage)}"
+    return text[:1].upper() + text[1:]
 
 
 def _fmt(value: float | None) -> str:

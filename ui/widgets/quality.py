@@ -25,7 +25,7 @@ import gen_models
 from gen_models.data import TableSchema
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import coverage, detection_auc, privacy, quality_score, utility
-from gen_models.evaluation.report import EXPLANATIONS, correlation_matrices, pca_projection
+from gen_models.evaluation.report import EXPLANATIONS, correlation_matrices, coverage_text, pca_projection
 from ui.core import runs
 from ui.core.plots import GENERATED_COLOUR, REAL_COLOUR, _style
 
@@ -214,12 +214,11 @@ def score_cards(report: dict[str, Any]) -> None:
     cards.append(("Exact copies of real rows", f"{p['exact_copies']:.1%}", EXPLANATIONS["exact_copies"], None))
     c = report["coverage"]
     missing = sum(len(levels) for levels in c["missing_categories"].values())
-    outside = max(c["out_of_range"].values(), default=0.0)
     cards.append(
         (
             "Coverage",
-            f"{missing} missing",
-            f"Real categories never generated; up to {outside:.0%} of a column's numbers fall outside the real range.",
+            "every category" if missing == 0 else f"{missing} never generated",
+            coverage_text(c) + ".",
             None,
         )
     )
