@@ -30,6 +30,7 @@ from gen_models.checkpoint import write_model
 from gen_models.data import TableSchema, infer_schema, validate_table
 from gen_models.data.encoders import encoder_from_dict, make_encoder
 from gen_models.data.layouts import DataLayout
+from gen_models.data.schema import conditionable_columns
 from gen_models.errors import CheckpointError, DataError, ModelError
 from gen_models.training import (
     Callback,
@@ -216,10 +217,7 @@ class GenerativeModel:
         return self.result
 
     def _check_condition(self, condition: str | None, schema: TableSchema, layout: DataLayout) -> None:
-        if layout.kind != "table":
-            categorical = [layout.label] if layout.label else []
-        else:
-            categorical = [col.name for col in schema.columns if col.kind == "categorical"]
+        categorical = conditionable_columns(schema, layout)
         if condition is None:
             if self.needs_condition:
                 hint = (
