@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from gen_models.data.errors import DataError
 from gen_models.data.schema import NUMERIC_KINDS, ColumnKind
 from gen_models.data.values import datetime_numbers, numbers
 
@@ -104,9 +105,12 @@ def resolve(
     """Check the two tables match, put synthetic columns in real order, complete the kinds."""
     check_same_columns(real, synthetic, "synthetic")
     if len(real.columns) == 0:
-        raise ValueError("the tables have no columns to evaluate")
+        raise DataError("The tables have no columns to score.")
     if len(real) == 0 or len(synthetic) == 0:
-        raise ValueError(f"need at least one row in each table (real has {len(real)}, synthetic has {len(synthetic)})")
+        raise DataError(
+            f"Scoring needs rows in both tables (real has {len(real)}, synthetic has {len(synthetic)}): "
+            "a file with only a header has none."
+        )
     full_kinds = {}
     for column in real.columns:
         kind = (kinds or {}).get(column) or infer_kind(real[column])
@@ -121,4 +125,4 @@ def check_same_columns(real: pd.DataFrame, other: pd.DataFrame, name: str) -> No
     missing = [c for c in real.columns if c not in other.columns]
     extra = [c for c in other.columns if c not in real.columns]
     if missing or extra:
-        raise ValueError(f"{name} data columns differ from the real data: missing {missing}, extra {extra}")
+        raise DataError(f"The {name} data's columns differ from the real data: missing {missing}, extra {extra}.")

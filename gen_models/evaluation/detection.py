@@ -8,6 +8,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from gen_models.data.errors import DataError
 from gen_models.evaluation.columns import resolve
 from gen_models.evaluation.features import fit_features, one_openmp_thread, subsample
 
@@ -39,7 +40,9 @@ def detection_auc(
     real, synthetic, kinds = resolve(real, synthetic, kinds)
     n = min(len(real), len(synthetic), MAX_DETECTION_ROWS)
     if n < 2:
-        raise ValueError("detection needs at least 2 rows in each table")
+        raise DataError(
+            f"Scoring needs at least 2 rows in each table (real has {len(real)}, synthetic has {len(synthetic)})."
+        )
     rng = np.random.default_rng(seed)
     real_rows = subsample(real, n, rng)
     synthetic_rows = subsample(synthetic, n, rng)

@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from gen_models.data.errors import DataError
 from gen_models.evaluation.columns import category_labels, numeric_values
 
 # Rarer categories share one "infrequent" column, so ID-like columns cannot explode the width.
@@ -95,7 +96,7 @@ def subsample(df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFram
 def split_holdout(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded shuffle split into 70 % train and 30 % hold-out (each at least one row)."""
     if len(df) < 2:
-        raise ValueError("need at least 2 real rows to split off a hold-out")
+        raise DataError("Scoring needs at least 2 real rows, to keep some aside as a hold-out.")
     order = np.random.default_rng(seed).permutation(len(df))
     n_holdout = min(max(1, round(len(df) * HOLDOUT_FRACTION)), len(df) - 1)
     return df.iloc[np.sort(order[n_holdout:])], df.iloc[np.sort(order[:n_holdout])]

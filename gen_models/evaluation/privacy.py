@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from gen_models.data.errors import DataError
 from gen_models.evaluation.columns import (
     MISSING_LABEL,
     category_labels,
@@ -47,7 +48,7 @@ def privacy(
         check_same_columns(real, real_holdout, "real_holdout")
         reference, holdout = real, real_holdout[list(real.columns)]
     if len(holdout) == 0:
-        raise ValueError("real_holdout has no rows")
+        raise DataError("The real hold-out has no rows.")
 
     rng = np.random.default_rng(seed)
     reference = subsample(reference, MAX_PRIVACY_REFERENCE, rng)

@@ -8,6 +8,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.metrics import f1_score, r2_score
 from sklearn.pipeline import Pipeline
 
+from gen_models.data.errors import DataError
 from gen_models.evaluation.columns import category_labels, check_same_columns, numeric_values, resolve
 from gen_models.evaluation.features import fit_features, one_openmp_thread, split_holdout, subsample
 
@@ -38,9 +39,9 @@ def utility(
     """
     real, synthetic, kinds = resolve(real, synthetic, kinds)
     if target not in real.columns:
-        raise ValueError(f"target column {target!r} is not in the data")
+        raise DataError(f"There is no column '{target}' to predict.", column=target)
     if len(real.columns) < 2:
-        raise ValueError("utility needs at least one feature column besides the target")
+        raise DataError("Predicting a column needs at least one other column to predict it from.")
     if real_test is None:
         real_train, real_test = split_holdout(real, seed)
     else:
