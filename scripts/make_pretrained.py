@@ -18,6 +18,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import torch
 
 import gen_models
@@ -89,7 +91,7 @@ RECIPES: dict[str, Recipe] = {
             "c1_tilt": 20.0,
             "continuous_weight": 0.4,
         },
-        measure="bench.bench_infogan:measure",
+        measure="scripts.make_pretrained:measure_infogan",
         threads=2,
         note=(
             "No labels are used in training; they only score the codes afterwards. Level-to-digit matching below "
@@ -147,6 +149,29 @@ FIGURE_NAMES = {
     "column_shapes": "column shapes (1 - KS or TVD per column, averaged)",
     "pair_trends": "pair trends (correlation / contingency similarity, averaged)",
 }
+
+
+def measure_infogan(model: gen_models.GenerativeModel, data: pd.DataFrame) -> dict:
+    """bench_infogan's figures, plus what each level of the categorical code draws, for the Explore page.
+
+    `<code>_levels`: {level: {"draws": the digit matched to it, "share": of its images read as that digit}},
+    from the bench's own per-level samples and matching (deterministic, so the same as its
+    `c1_level_to_digit` text).
+    """
+    from bench import bench_infogan
+    from gen_models.evaluation.images import fit_digit_classifier
+
+    figures = bench_infogan.measure(model, data)
+    code = next(c for c in model.latent_codes() if c.kind == "categorical")
+    classifier = fit_digit_classifier(data, label=model.layout.label or "label")
+    categorical = bench_infogan.measure_categorical(model, classifier)
+    predicted = classifier.predict(categorical["images"]).reshape(len(code.levels), -1)  # one row per level, in order
+    mapping = categorical["mapping"]
+    figures[f"{code.name}_levels"] = {
+        str(level): {"draws": str(mapping[level]), "share": round(float(np.mean(predicted[i] == mapping[level])), 3)}
+        for i, level in enumerate(code.levels)
+    }
+    return figures
 
 
 def hardware() -> str:
