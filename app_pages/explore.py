@@ -109,7 +109,7 @@ def controls(source: ModelSource, model: GenerativeModel) -> tuple[dict, object,
         f"drawn at random for each {item}, so you still see the whole spread of what the model makes."
     )
     if main:
-        code_ui.code_grid(key, main)
+        code_ui.code_grid(key, main, levels=code_ui.measured_levels(source.path))
     if noise:
         with st.expander(
             f"Noise dimensions ({len(noise)}): plain random inputs with no set meaning", expanded=not main
@@ -243,11 +243,39 @@ def traversal_view(
     )
 
 
+def map_rows(count: int, labels: pd.Series | None, most: int = MAP_POINTS, seed: int = 0) -> np.ndarray:
+    """Positions of the real items the map shows: all `count`, or a seeded sample of about `most`.
+
+    The sample is stratified by `labels` (each class in its share, at least one item each): the first rows
+    of a file sorted by class would show only its first classes.
+    """
+    if count <= most:
+        return np.arange(count)
+    rng = np.random.default_rng(seed)
+    if labels is None:
+        return np.sort(rng.choice(count, size=most, replace=False))
+    classes, _ = pd.factorize(labels.to_numpy(), use_na_sentinel=False)  # an empty label is a class too
+    picked = [
+        rng.permutation(members)[: max(1, round(most * len(members) / count))]
+        for members in (np.flatnonzero(classes == c) for c in np.unique(classes))
+    ]
+    return np.sort(np.concatenate(picked))
+
+
+def other_class_row(labels: pd.Series | None, count: int) -> int:
+    """The first row (0-based) of another class than row 0's, so a blend starts across classes; else row 1."""
+    if labels is not None:
+        different = np.flatnonzero(labels.astype(str).to_numpy() != str(labels.iloc[0]))
+        if len(different):
+            return int(different[0])
+    return min(1, count - 1)
+
+
 def map_figure(
     key: str, codes: list[LatentCode], latent: np.ndarray, x_name: str, y_name: str, colour: pd.Series | None
 ):  # noqa: ANN201 - a plotly Figure
-    """The first MAP_POINTS real items at their codes (x_name across, y_name up), × at the sliders' values."""
-    shown = np.arange(len(latent))[:MAP_POINTS]
+    """Real items at their codes (x_name across, y_name up; a sample stratified by colour), × at the sliders."""
+    shown = map_rows(len(latent), colour)
     by_name = {code.name: code for code in codes}
     names = list(by_name)
     marker = (code_ui.slider_value(key, by_name[x_name]), code_ui.slider_value(key, by_name[y_name]))
@@ -299,7 +327,8 @@ def encoder_view(
     st.markdown("**Blend two real rows**")
     a_col, b_col = st.columns(2)
     first = a_col.number_input("From row", 1, len(real), 1, key=f"blend_a:{key}")
-    last = b_col.number_input("To row", 1, len(real), min(2, len(real)), key=f"blend_b:{key}")
+    to_default = other_class_row(real[colour] if colour else None, len(real)) + 1
+    last = b_col.number_input("To row", 1, len(real), to_default, key=f"blend_b:{key}")
     start, end = latent[first - 1], latent[last - 1]
     blended = []
     for t in np.linspace(0.0, 1.0, TRAVERSAL_STEPS):
@@ -452,16 +481,18 @@ def image_encoder_view(
     st.markdown("**Blend two real images**")
     a_col, b_col = st.columns(2)
     first = a_col.number_input("From image", 1, len(real), 1, key=f"blend_a:{key}") - 1
-    last = b_col.number_input("To image", 1, len(real), min(2, len(real)), key=f"blend_b:{key}") - 1
+    to_default = other_class_row(real[label] if label else None, len(real)) + 1
+    last = b_col.number_input("To image", 1, len(real), to_default, key=f"blend_b:{key}") - 1
     fractions = np.linspace(0.0, 1.0, IMAGE_STEPS - 2)
     blended = [decode(latent[first] + t * (latent[last] - latent[first]), first) for t in fractions]
     strip = np.concatenate([pixels[[first]], *blended, pixels[[last]]])
     labels = ["from", *[f"{t:.0%}" for t in fractions], "to"]
     picture = image_grid_png(strip, shape, columns=len(strip), column_labels=labels)
     st.image(picture, width=png_width(picture))
+    ends = f" (a {label} {real[label].iloc[first]} and a {label} {real[label].iloc[last]})" if label else ""
     st.caption(
-        "The images decoded along the straight line between the two images' codes, with the real images "
-        "at both ends. Smooth changes mean the code space is well organised between them."
+        f"The images decoded along the straight line between the two images' codes, with the real images "
+        f"at both ends{ends}. Smooth changes mean the code space is well organised between them."
     )
 
 

@@ -7,6 +7,7 @@ for images, long (one row per step) or wide (one row per sequence) files for tim
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,14 +15,13 @@ import streamlit as st
 
 from gen_models.data.writing import write_csv
 from gen_models.errors import USER_ERRORS
-from gen_models.evaluation import quality_score
 from gen_models.models import GenerativeModel
 from ui.core.export import bundle, snippet
 from ui.core.plots import image_grid_png, pixels_to_encoded, png_width, sequences_figure
 from ui.widgets import codes as code_ui
+from ui.widgets import quality as q
 from ui.widgets.models import (
     ModelSource,
-    column_kinds,
     data_kind,
     image_shape,
     index_name,
@@ -37,8 +37,9 @@ MAX_ITEMS = 10_000  # images or sequences: 10,000 MNIST digits are already a 20 
 PREVIEW_ROWS = 100
 PREVIEW_IMAGES = 64
 PREVIEW_SEQUENCES = 12
-QUALITY_ROWS = 5000  # rows compared with the real data; the score hardly moves beyond this
 ANY = "any (as often as in the training data)"
+RANDOM_CODES = "Draw all codes at random (the usual choice)"
+HOLD_CODES = "Hold some codes at fixed values"
 
 sid = session_id()
 st.title("4 · Generate new data")
@@ -51,7 +52,8 @@ source, model = pick_and_load(
     sid, session_runs_dir(), "generate_model", "There is no trained model yet. Train one first; it will appear here."
 )
 kind = data_kind(model)
-ITEM = {"images": "Images", "sequences": "Sequences"}.get(kind, "Rows")  # what one generated item is called
+ITEM = {"images": "Images", "sequences": "Sequences"}.get(kind, "Rows")  # what the generated items are called
+ONE_ITEM = {"images": "image", "sequences": "sequence"}.get(kind, "row")
 
 
 @st.cache_data(max_entries=8, show_spinner="Generating…")
@@ -60,11 +62,6 @@ def generate(
 ) -> pd.DataFrame:
     """Rows for these settings; cached so that clicking a download does not generate them again."""
     return _model.sample(n, codes=json.loads(codes_json), condition=condition, seed=seed)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def quality(real: pd.DataFrame, rows: pd.DataFrame) -> dict:
-    return quality_score(real, rows[real.columns.intersection(rows.columns)].head(QUALITY_ROWS))
 
 
 @st.cache_data(max_entries=4, show_spinner="Preparing the CSV file…")
@@ -81,24 +78,49 @@ def as_json(rows: pd.DataFrame) -> bytes:
     return rows.to_json(orient="records", date_format="iso", indent=1).encode("utf-8")
 
 
+@st.cache_data(max_entries=4, show_spinner="Preparing the Parquet file…")
+def as_parquet(rows: pd.DataFrame) -> bytes:
+    return rows.to_parquet(index=False)
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the zip file…")
+def as_bundle(model_dir: str, stamp: float, n: int, codes_json: str, condition: Any, seed: int) -> bytes:
+    """The model + recipe zip as bytes, built once per settings.
+
+    Bytes, not a deferred callable: a deferred download's file is dropped at the next rerun, so clicking it
+    right after another download failed ("Deferred file ... not found") and nothing was saved.
+    """
+    return bundle(Path(model_dir), n, json.loads(codes_json), condition, seed)
+
+
 def code_values(source: ModelSource, model: GenerativeModel) -> dict[str, Any]:
-    """The codes to hold fixed: none, or the chosen ones (starting at the values held on Explore)."""
+    """The codes to hold fixed: none (the start), or the chosen ones (offered at the values held on Explore).
+
+    Codes held on Explore are never used without the user choosing to: the page starts from random codes
+    and says which codes Explore holds.
+    """
     codes = model.latent_codes()
     held_on_explore = code_ui.held_codes(source.key)
     mode = st.radio(
         "Latent codes",
-        ["Random (the usual choice)", "Hold some codes at fixed values"],
-        index=1 if held_on_explore else 0,
+        [RANDOM_CODES, HOLD_CODES],
+        index=0,
         horizontal=True,
         key=f"gen_mode:{source.key}",
         help="Holding a code gives rows that all share that property, as on the Explore page.",
     )
-    if mode.startswith("Random"):
+    if mode == RANDOM_CODES:
+        if held_on_explore:
+            st.caption(
+                f"On the Explore page you hold {code_ui.held_list(held_on_explore)}. They are not used here: "
+                f'choose "{HOLD_CODES}" to start from them.'
+            )
         return {}
     by_name = {code.name: code for code in codes}
     chosen = st.multiselect(
         "Codes to hold", list(by_name), default=list(held_on_explore), key=f"gen_codes:{source.key}"
     )
+    draws = code_ui.measured_levels(source.path)
     values: dict[str, Any] = {}
     grid = st.columns(4)
     for i, name in enumerate(chosen):
@@ -111,6 +133,7 @@ def code_values(source: ModelSource, model: GenerativeModel) -> dict[str, Any]:
                     name,
                     levels,
                     index=levels.index(start) if start in levels else 0,
+                    format_func=lambda level, name=name: code_ui.level_label(level, draws.get(name)),
                     key=f"gen_value:{source.key}:{name}",
                 )
             else:
@@ -150,6 +173,8 @@ try:
 except USER_ERRORS as error:
     st.error(str(error))
     st.stop()
+if held:  # the user chose to hold codes: say so where the results start
+    st.info(code_ui.describe_held(held, ONE_ITEM), icon=":material/push_pin:")
 
 if kind == "images":
     st.subheader(f"{n_rows:,} images")
@@ -191,46 +216,59 @@ else:
     if len(rows) > PREVIEW_ROWS:
         st.caption(f"The first {PREVIEW_ROWS} rows; the downloads hold all {len(rows):,}.")
 
-real = real_data_for(source) if kind == "table" else None  # the similarity score compares tables
-if real is not None:
-    score = quality(real[list(column_kinds(model))], rows)
-    trends = f", relations between columns {score['pair_trends']:.0%}" if score["pair_trends"] is not None else ""
+real = real_data_for(source) if kind == "table" else None  # the quality figure compares tables
+score = q.model_quality(source.key, source.stamp, model, real) if real is not None else None
+if score is not None:
+    trends = f", pair trends {score['pair_trends']:.2f}" if score["pair_trends"] is not None else ""
     st.metric(
-        "Similarity to the real data",
-        f"{score['quality']:.0%}",
-        help="100% would be indistinguishable column by column and pair by pair.",
+        "Quality of this model",
+        f"{score['quality']:.2f}",
+        help="0 to 1; 1 would be indistinguishable from the real data column by column and pair by pair.",
+    )
+    note = (
+        " Your rows hold codes or a condition, so they are deliberately unlike the whole table: the figure is "
+        "the model's own, measured without them."
+        if held or condition is not None
+        else ""
     )
     st.caption(
-        f"Column shapes {score['column_shapes']:.0%}{trends}. Held codes or a condition make rows "
-        "deliberately unlike the whole table, which lowers this score."
+        f"Column shapes {score['column_shapes']:.2f}{trends}. The model's figure, the same as on the Train, "
+        f"Evaluate and Compare pages: {q.QUALITY_ROWS:,} rows generated with seed {q.QUALITY_SEED} against "
+        f"{min(q.QUALITY_ROWS, len(real)):,} real rows.{note}"
     )
 
 st.markdown("**Download**")
 d1, d2, d3, d4 = st.columns(4)
 stem = f"{source.path.name}_{n_rows}_{ITEM.lower()}_seed{seed}"
 keep_formulas = st.session_state.get("keep_formulas", False)
-d1.download_button("Download CSV", as_csv(rows, keep_formulas), f"{stem}.csv", "text/csv", key="download_csv")
+# Every download is bytes built once (cached) and needs no rerun when clicked (on_click="ignore"), so one
+# download never takes the file of another away, however quickly they are clicked one after the other.
+d1.download_button(
+    "Download CSV", as_csv(rows, keep_formulas), f"{stem}.csv", "text/csv", key="download_csv", on_click="ignore"
+)
 try:
-    parquet = rows.to_parquet(index=False)
+    parquet = as_parquet(rows)
 except (ImportError, ValueError, TypeError) as error:  # pyarrow missing, or a column it cannot store
     d2.caption(f"Parquet is not available for these rows: {error}")
 else:
     d2.download_button(
-        "Download Parquet", parquet, f"{stem}.parquet", "application/vnd.apache.parquet", key="download_parquet"
+        "Download Parquet",
+        parquet,
+        f"{stem}.parquet",
+        "application/vnd.apache.parquet",
+        key="download_parquet",
+        on_click="ignore",
     )
 d3.download_button(
-    "Download JSON",
-    as_json(rows),
-    f"{stem}.json",
-    "application/json",
-    key="download_json",
+    "Download JSON", as_json(rows), f"{stem}.json", "application/json", key="download_json", on_click="ignore"
 )
 d4.download_button(
     "Download model + recipe (zip)",
-    data=lambda: bundle(source.path, n_rows, held, condition, seed),
+    as_bundle(str(source.path), source.stamp, n_rows, json.dumps(held), condition, seed),
     file_name=f"{stem}_recipe.zip",
     mime="application/zip",
     key="download_bundle",
+    on_click="ignore",
     help="The model folder, the seed and settings, and regenerate.py which makes exactly these rows again.",
 )
 st.checkbox(

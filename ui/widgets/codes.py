@@ -9,7 +9,9 @@ Generate page can reuse them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -37,6 +39,32 @@ def resting_value(code: LatentCode) -> Any:
     return (code.low + code.high) / 2 if code.prior == "uniform" else 0.0
 
 
+def measured_levels(model_dir: Path) -> dict[str, dict[str, str]]:
+    """{code name: {level as text: what it draws}} from the model card's measured mapping, or {}.
+
+    A card (card.json, pretrained models only) may hold `figures["<code>_levels"]` = {level: {"draws": class,
+    "share": ...}}: what a classifier reads in the images made with the code held at that level.
+    """
+    try:
+        figures = json.loads((model_dir / "card.json").read_text(encoding="utf-8")).get("figures") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for key, value in figures.items():
+        if key.endswith("_levels") and isinstance(value, dict):
+            found[key.removesuffix("_levels")] = {
+                str(level): str(entry["draws"]) for level, entry in value.items() if isinstance(entry, dict)
+            }
+    return found
+
+
+def level_label(level: Any, draws: dict[str, str] | None) -> str:
+    """A level as its button shows it: "level 8 · 3s" when the card measured what it draws, else "8"."""
+    if draws and str(level) in draws:
+        return f"level {level} · {draws[str(level)]}s"
+    return str(level)
+
+
 def uses_segments(code: LatentCode) -> bool:
     """Few levels (InfoGAN's ten): a row of buttons, one click per level, beats a dropdown."""
     return code.kind == "categorical" and len(code.levels) <= MAX_SEGMENTS
@@ -61,18 +89,27 @@ def _on_change(model_key: str, code: LatentCode) -> None:
         held[code.name] = value
 
 
-def code_widget(model_key: str, code: LatentCode) -> None:
-    """One slider (continuous code) or selector (categorical code); moving it holds the code."""
+def code_widget(model_key: str, code: LatentCode, draws: dict[str, str] | None = None) -> None:
+    """One slider (continuous code) or selector (categorical code); moving it holds the code.
+
+    `draws`: what each level of a categorical code draws ({level as text: class}, see `measured_levels`).
+    """
     key = widget_key(model_key, code)
     held = held_codes(model_key)
     if key not in st.session_state:  # first time on screen (or back from another page)
         st.session_state[key] = held.get(code.name, _widget_rest(code))
     label = f"{code.name} · held" if code.name in held else code.name
     help_text = code.meaning[:1].upper() + code.meaning[1:] + "."
+    if draws:
+        help_text += (
+            " Each level is named by what the model card measured it draws: the class a digit classifier reads "
+            "in most of the images made at that level."
+        )
     if uses_segments(code):
         st.segmented_control(
             label + ("" if code.name in held else " · random: pick a level to hold it"),
             list(code.levels),
+            format_func=lambda level: level_label(level, draws),
             key=key,
             on_change=_on_change,
             args=(model_key, code),
@@ -80,7 +117,13 @@ def code_widget(model_key: str, code: LatentCode) -> None:
         )
     elif code.kind == "categorical":
         st.selectbox(
-            label, [RANDOM, *code.levels], key=key, on_change=_on_change, args=(model_key, code), help=help_text
+            label,
+            [RANDOM, *code.levels],
+            format_func=lambda level: level if level == RANDOM else level_label(level, draws),
+            key=key,
+            on_change=_on_change,
+            args=(model_key, code),
+            help=help_text,
         )
     else:
         st.slider(
@@ -95,17 +138,23 @@ def code_widget(model_key: str, code: LatentCode) -> None:
         )
 
 
-def code_grid(model_key: str, codes: Sequence[LatentCode], per_row: int = 4) -> None:
-    """Level buttons first, each on its own line (ten buttons need the width), then sliders in rows."""
+def code_grid(
+    model_key: str, codes: Sequence[LatentCode], per_row: int = 4, levels: dict[str, dict[str, str]] | None = None
+) -> None:
+    """Level buttons first, each on its own line (ten buttons need the width), then sliders in rows.
+
+    `levels`: what each categorical code's levels draw, {code name: {level as text: class}} (`measured_levels`).
+    """
+    levels = levels or {}
     for code in codes:
         if uses_segments(code):
-            code_widget(model_key, code)
+            code_widget(model_key, code, levels.get(code.name))
     others = [code for code in codes if not uses_segments(code)]
     for start in range(0, len(others), per_row):
         columns = st.columns(per_row)
         for column, code in zip(columns, others[start : start + per_row], strict=False):
             with column:
-                code_widget(model_key, code)
+                code_widget(model_key, code, levels.get(code.name))
 
 
 def release_all(model_key: str, codes: Sequence[LatentCode]) -> None:
@@ -127,11 +176,15 @@ def hold_values(model_key: str, codes: Sequence[LatentCode], values: dict[str, A
         st.session_state[widget_key(model_key, code)] = value
 
 
+def held_list(held: dict[str, Any]) -> str:
+    """The held codes as "z0 = 2.50, c1 = 3"."""
+    return ", ".join(
+        f"{name} = {value:.2f}" if isinstance(value, float) else f"{name} = {value}" for name, value in held.items()
+    )
+
+
 def describe_held(held: dict[str, Any], item: str = "row") -> str:
     """One sentence saying which codes are held; `item` names what the model makes (row, image…)."""
     if not held:
         return f"No code is held: every {item} draws all its codes at random."
-    parts = [
-        f"{name} = {value:.2f}" if isinstance(value, float) else f"{name} = {value}" for name, value in held.items()
-    ]
-    return f"Held for every {item}: " + ", ".join(parts) + f". The other codes are drawn at random for each {item}."
+    return f"Held for every {item}: {held_list(held)}. The other codes are drawn at random for each {item}."

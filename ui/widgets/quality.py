@@ -31,9 +31,14 @@ from ui.core.plots import GENERATED_COLOUR, REAL_COLOUR, _style
 
 log = logging.getLogger(__name__)
 
+# The model's quality figure: rows generated with seed 0 against at most as many real rows (a sample drawn
+# with seed 0), as gen_models.training.monitor measures it while training (its DEFAULT_ROWS and seed).
+QUALITY_ROWS = 1000
+QUALITY_SEED = 0
 QUALITY_HINT = (
-    "Quality compares 1,000 generated rows with the real ones every few epochs (1 = same columns and "
-    "relationships). Higher is better. It is measured because GAN losses do not say whether the rows are good."
+    "Quality compares 1,000 generated rows with 1,000 real ones every few epochs (1 = same columns and "
+    "relationships). Higher is better. It is measured because GAN losses do not say whether the rows are good. "
+    "Generate, Evaluate and Compare show the same figure for the finished model."
 )
 SCORE_ROWS = 5000  # synthetic rows scored by the comparison: the scores barely move beyond this
 
@@ -145,6 +150,40 @@ def pca_figure(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, str
 # ---------------------------------------------------------------------------
 # Scores, cached per data
 # ---------------------------------------------------------------------------
+
+
+def standard_quality(model: gen_models.GenerativeModel, real: pd.DataFrame) -> dict[str, Any] | None:
+    """The model's one quality figure: {"quality", "column_shapes", "pair_trends"}, or None for non-tables.
+
+    Measured by the training's own `QualityMonitor.check`, so the Train page's figure for the epoch a
+    model kept and the figure Generate, Evaluate and Compare show for it are the same number: QUALITY_ROWS
+    rows generated with seed QUALITY_SEED against as many real rows at most (a seeded sample), with the
+    model's column kinds. None when the model makes images or sequences, or the real table lacks a column.
+    """
+    from gen_models.training.monitor import QualityMonitor  # torch and scikit-learn: only where measured
+
+    monitor = QualityMonitor(model, real, rows=QUALITY_ROWS, seed=QUALITY_SEED, keep_best=False)
+    try:
+        record = monitor.check(epoch=0)
+    except ValueError:  # the monitor's reason: not a table, or a column missing from the real table
+        return None
+    return {key: record[key] for key in ("quality", "column_shapes", "pair_trends")}
+
+
+@st.cache_data(max_entries=32, show_spinner="Measuring the model's quality…")
+def model_quality(
+    model_key: str, stamp: float, _model: gen_models.GenerativeModel, _real: pd.DataFrame
+) -> dict[str, Any] | None:
+    """`standard_quality`, cached per model version; `_real` must be the model's own training data."""
+    return standard_quality(_model, _real)
+
+
+def quality_rows(real: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+    """The real rows a quality figure compares `rows` generated rows with: all, or a seeded sample of `rows`.
+
+    The rule `QualityMonitor` follows, so that `rows=QUALITY_ROWS, seed=QUALITY_SEED` gives the model's figure.
+    """
+    return real.sample(n=rows, random_state=seed).reset_index(drop=True) if len(real) > rows else real
 
 
 @st.cache_data(max_entries=16, show_spinner="Scoring the rows…")
@@ -348,8 +387,9 @@ class Comparison:
         real = self.frame[list(kinds)]
         started = time.perf_counter()
         synthetic = model.sample(min(len(real), SCORE_ROWS), seed=self.settings.get("seed", 0))[list(kinds)]
+        figure = standard_quality(model, real)
         scores: dict[str, Any] = {
-            "quality": quality_score(real, synthetic, kinds)["quality"],
+            "quality": None if figure is None else figure["quality"],  # the figure Train and Generate show
             "detection_auc": detection_auc(real, synthetic, kinds),
             "utility": None,
         }

@@ -1,0 +1,123 @@
+"""Issue #14 on the pages (AppTest): Explore, Generate, Evaluate and Compare work as well on a person's own data.
+
+The pretrained models in pretrained/ stand in for any trained model; runs go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+import gen_models
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PRETRAINED = ROOT / "pretrained"
+
+
+@pytest.fixture
+def runs_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Media file id -> the bytes a download button serves, filled in as the page runs."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def remember(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001, ANN202
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        stored[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    return stored
+
+
+def page(path: str, model_key: str, widget: str) -> AppTest:
+    """A fresh session on `path` showing the model `model_key` (picked with the page's selectbox `widget`)."""
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page(path).run()
+    at.selectbox(key=widget).select(model_key).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def texts(at: AppTest, kind: str) -> str:
+    return " ".join(str(element.value) for element in getattr(at, kind))
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+# ----- Generate ------------------------------------------------------------------------------------
+def test_generate_draws_codes_at_random_until_the_user_holds_some(runs_root: Path) -> None:
+    key = "pretrained:vae_penguins"
+    at = page("app_pages/explore.py", key, "explore_model")
+    at.slider(key=f"code:{key}:z0").set_value(2.5).run()
+    assert at.session_state[f"held:{key}"] == {"z0": 2.5}
+
+    at.switch_page("app_pages/generate.py").run()
+    assert at.selectbox(key="generate_model").value == key, "the model follows the user"
+    assert at.radio(key=f"gen_mode:{key}").value.startswith("Draw all codes at random")
+    shown = at.dataframe[0].value
+    expected = gen_models.load(PRETRAINED / "vae_penguins").sample(1000, seed=0).head(len(shown))
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    assert "On the Explore page you hold z0 = 2.50. They are not used here" in texts(at, "caption")
+    assert not at.info, "nothing is held, so nothing says so"
+
+    at.radio(key=f"gen_mode:{key}").set_value("Hold some codes at fixed values").run()
+    assert at.multiselect(key=f"gen_codes:{key}").value == ["z0"], "offered at Explore's values"
+    assert "Held for every row: z0 = 2.50" in texts(at, "info")
+
+
+def test_every_download_is_bytes_that_another_download_does_not_take_away(
+    runs_root: Path, downloads: dict[str, bytes]
+) -> None:
+    at = page("app_pages/generate.py", "pretrained:vae_penguins", "generate_model")
+    keys = ["download_csv", "download_parquet", "download_json", "download_bundle"]
+    urls = {key: at.download_button(key=key).proto.url for key in keys}
+    for key, url in urls.items():
+        assert url and not at.download_button(key=key).proto.deferred_file_id, f"{key} is a deferred callable"
+
+    at.download_button(key="download_csv").click().run()  # a download, then straight away the zip
+    assert not at.exception
+    assert {key: at.download_button(key=key).proto.url for key in keys} == urls, "the same files after a rerun"
+    zipped = next(data for file_id, data in downloads.items() if file_id in urls["download_bundle"])
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        assert {"model/model.json", "settings.json", "regenerate.py"} <= set(archive.namelist())
+
+
+# ----- Explore -------------------------------------------------------------------------------------
+def test_the_encoder_map_shows_every_class_and_the_blend_crosses_classes(runs_root: Path) -> None:
+    key = "pretrained:aae_mnist"  # MNIST's 5,000 digits are sorted by label: the first 3,000 are 0-5 only
+    at = page("app_pages/explore.py", key, "explore_model")
+    at.session_state[f"view:{key}:3"] = "Real images in the code space"
+    at.run()
+    assert not at.exception and not at.error
+    figure = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == "Real images in the code space")
+    classes = [trace["name"] for trace in figure["data"] if trace["name"] != "sliders"]
+    assert sorted(classes) == [str(digit) for digit in range(10)]
+    real = gen_models.load_dataset("mnist")
+    first, last = 0, at.number_input(key=f"blend_b:{key}").value - 1
+    assert real["label"].iloc[first] != real["label"].iloc[last]
+    assert "(a label 0 and a label 1)" in texts(at, "caption")
+
+
+def test_infogan_level_buttons_say_what_each_level_draws(runs_root: Path) -> None:
+    key = "pretrained:infogan_mnist"
+    at = page("app_pages/explore.py", key, "explore_model")
+    levels = json.loads((PRETRAINED / "infogan_mnist" / "card.json").read_text())["figures"]["c1_levels"]
+    options = at.segmented_control(key=f"code:{key}:c1").options
+    assert options == [f"level {level} · {entry['draws']}s" for level, entry in levels.items()]
+    assert "level 8 · 3s" in options
