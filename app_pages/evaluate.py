@@ -1,4 +1,10 @@
-"""Evaluate page: how good are synthetic rows, honestly? Scores, worst columns first, pictures, a report."""
+"""Evaluate page: how good are synthetic rows, honestly? Scores, worst columns first, pictures, a report.
+
+Image and sequence models get their own measures: images are read by a classifier trained on the real ones
+(recognisability, which classes they are read as) and compared for variety (diversity); sequences are told
+from real ones by a classifier (discriminative score), carry their label or not (train on synthetic, test on
+real), and are drawn as the mean and spread per step beside the real ones.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,39 @@ import json
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import gen_models
 from gen_models.data.datasets import list_datasets
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation.report import html_report, worst_columns, worst_pairs
 from gen_models.models import GenerativeModel
-from ui.core.plots import distribution_figure
+from ui.core.plots import (
+    class_share_figure,
+    distribution_figure,
+    image_grid_png,
+    pixels_to_encoded,
+    png_width,
+    sequence_band_figure,
+)
 from ui.widgets import quality as q
-from ui.widgets.models import TABLE_KINDS, column_kinds, data_kind, pick_and_load, real_data_for
+from ui.widgets.models import (
+    TABLE_KINDS,
+    ModelSource,
+    column_kinds,
+    data_kind,
+    image_shape,
+    index_name,
+    pick_and_load,
+    real_data_for,
+)
 from ui.widgets.state import current_data, infer_schema_safely, session_id, session_runs_dir
 
 MAX_ROWS = 5000  # synthetic rows scored: the scores barely move beyond this, and the page stays quick
 COLUMN_PLOTS = 6  # distribution plots shown before "show all"
 NONE = "(none)"
+MAX_ITEMS = 2000  # images or sequences scored: enough for the classifiers, quick on a CPU
+IMAGES_SHOWN = 32  # images: generated and real grids of 4 x 8
 
 sid = session_id()
 st.title("5 · Evaluate")
@@ -37,8 +62,12 @@ def generated(model_key: str, stamp: float, n: int, seed: int, _model: Generativ
     return _model.sample(n, seed=seed)
 
 
-def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
-    """(real, synthetic, kinds, title) for a trained table model; stops the page when there is none."""
+def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str, str | None]:
+    """(real, synthetic, kinds, title, note on the model's quality figure) for a trained table model.
+
+    Image and sequence models are judged by their own measures here, then the page stops; so it does
+    when there is no model.
+    """
     source, model = pick_and_load(
         sid,
         session_runs_dir(),
@@ -47,10 +76,10 @@ def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
         link_to_train=False,
     )
     if data_kind(model) != "table":
-        st.info(f"This model makes {data_kind(model)}; these scores compare table columns. Pick a table model.")
+        evaluate_media(source, model)
         st.stop()
     kinds = column_kinds(model)
-    real = real_data_for(source)
+    real = training = real_data_for(source)
     if real is None:
         real = upload_real("The data this model learnt from is not available: upload the real table.")
     missing = [c for c in kinds if c not in real.columns]
@@ -60,13 +89,27 @@ def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
     left, right = st.columns(2)
     n = int(
         left.number_input(
-            "Rows to generate", 100, MAX_ROWS, min(len(real), MAX_ROWS), step=100, key="eval_rows",
-            help="As many as the real table (up to 5,000) compares like with like.",
+            "Rows to generate", 100, MAX_ROWS, q.QUALITY_ROWS, step=100, key="eval_rows",
+            help=f"Compared with as many real rows (a seeded sample when the real table is larger). "
+            f"{q.QUALITY_ROWS:,} rows with seed {q.QUALITY_SEED} give the model's quality figure, as on Train and "
+            "Generate; more rows give steadier scores.",
         )
     )  # fmt: skip
     seed = int(right.number_input("Seed", 0, 2**31 - 1, 0, key="eval_seed", help="Same seed, same rows."))
     synthetic = generated(source.key, source.stamp, n, seed, model)
-    return real[list(kinds)], synthetic[list(kinds)], kinds, f"{source.label}: {n:,} generated rows"
+    scored = q.quality_rows(real[list(kinds)], n, seed)
+    note = None
+    standard = q.model_quality(source.key, source.stamp, model, training) if training is not None else None
+    if standard is not None:
+        same = n == q.QUALITY_ROWS and seed == q.QUALITY_SEED
+        note = (
+            "This quality is the model's figure, the one the Train, Generate and Compare pages show."
+            if same
+            else f"The model's quality figure on the Train, Generate and Compare pages is {standard['quality']:.2f} "
+            f"({q.QUALITY_ROWS:,} rows, seed {q.QUALITY_SEED}); here {n:,} rows with seed {seed} are scored."
+        )
+    title = f"{source.label}: {n:,} generated rows against {len(scored):,} real rows"
+    return scored, synthetic[list(kinds)], kinds, title, note
 
 
 def upload_real(prompt: str) -> pd.DataFrame:
@@ -80,8 +123,8 @@ def upload_real(prompt: str) -> pd.DataFrame:
         st.stop()
 
 
-def from_csv() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
-    """(real, synthetic, kinds, title) for an uploaded synthetic CSV and a chosen real table."""
+def from_csv() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str, None]:
+    """(real, synthetic, kinds, title, no note) for an uploaded synthetic CSV and a chosen real table."""
     upload = st.file_uploader("Synthetic CSV file", type=["csv", "tsv", "txt"], key="eval_synthetic_upload")
     tables = {info.name: info for info in list_datasets() if info.kind in TABLE_KINDS}
     data = current_data()
@@ -118,10 +161,132 @@ def from_csv() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str]:
     if missing:
         st.error(f"The synthetic file lacks the real table's column(s): {', '.join(missing)}.")
         st.stop()
-    return real[list(kinds)], synthetic[list(kinds)].head(MAX_ROWS), kinds, f"{upload.name} against the real table"
+    title = f"{upload.name} against the real table"
+    return real[list(kinds)], synthetic[list(kinds)].head(MAX_ROWS), kinds, title, None
 
 
-real, synthetic, kinds, title = from_model() if mode == "A trained model" else from_csv()
+# ----- images and sequences ------------------------------------------------------------------------
+def evaluate_media(source: ModelSource, model: GenerativeModel) -> None:
+    """The measures for a model of images or sequences, against its training data."""
+    real = real_data_for(source)
+    if real is None:
+        st.info("The data this model learnt from is not available, so its images or sequences cannot be judged.")
+        return
+    kind = data_kind(model)
+    layout = model.layout
+    count = real[layout.sequence_key].nunique() if kind == "sequences" and not layout.wide else len(real)
+    item = "Images" if kind == "images" else "Sequences"
+    left, right = st.columns(2)
+    n = int(
+        left.number_input(
+            f"{item} to generate", 10, MAX_ITEMS, min(max(count, 10), MAX_ITEMS), step=100, key=f"eval_items_{kind}",
+            help=f"As many as the real data holds ({count:,}), up to {MAX_ITEMS:,}.",
+        )
+    )  # fmt: skip
+    seed = int(right.number_input("Seed", 0, 2**31 - 1, 0, key="eval_seed", help="Same seed, same results."))
+    try:
+        if kind == "images":
+            evaluate_images(source, model, real, n, seed)
+        else:
+            evaluate_sequences(source, model, real, n, seed)
+    except ValueError as error:  # e.g. too few items for the classifiers' folds
+        st.error(f"These {item.lower()} cannot be scored: {error}.")
+
+
+def card(column: DeltaGenerator, label: str, value: str, explanation: str) -> None:
+    """One bordered score card in `column`: the number and a plain line about it."""
+    with column.container(border=True):
+        st.metric(label, value)
+        st.caption(explanation)
+
+
+def evaluate_images(source: ModelSource, model: GenerativeModel, real: pd.DataFrame, n: int, seed: int) -> None:
+    scores = q.image_scores(source.key, source.stamp, n, seed, model, real)
+    st.subheader("Scores")
+    cards = st.columns(3)
+    card(
+        cards[0],
+        "Diversity",
+        f"{scores['diversity']:.2f}",
+        "Mean distance between generated images relative to real ones: about 1 = as varied as the real images, "
+        "near 0 = every image alike (mode collapse).",
+    )
+    if "confidence" in scores:
+        card(
+            cards[1],
+            "Recognisability",
+            f"{scores['confidence']:.2f}",
+            f"How sure a classifier of the real images is of what each generated image shows (real images: "
+            f"{scores['real_confidence']:.2f}). The classifier is right on {scores['held_out_accuracy']:.0%} of "
+            "real images it did not learn from.",
+        )
+        never = scores["never_drawn"]
+        card(
+            cards[2],
+            "Classes drawn",
+            f"{len(scores['shares']) - len(never)} of {len(scores['shares'])}",
+            ("Never drawn: " + ", ".join(never) + "." if never else "Every real class is among the generated images.")
+            + " A class far rarer than in the real data means the model seldom makes it.",
+        )
+        st.plotly_chart(
+            class_share_figure(scores["real_shares"], scores["shares"]),
+            key="eval_class_shares",
+            config={"displayModeBar": False},
+        )
+    else:
+        cards[1].caption("The real images have no label column, so the classifier measures cannot run.")
+    encoder = model.encoder
+    shown = min(IMAGES_SHOWN, n, len(real))
+    left, right = st.columns(2)
+    for column, name, frame in (
+        (left, "generated", scores["images"]),
+        (right, "real", real.sample(n=shown, random_state=seed)),
+    ):
+        pixels = frame[encoder.pixel_columns].to_numpy()[:shown]
+        picture = image_grid_png(pixels_to_encoded(pixels, encoder.low, encoder.high), image_shape(model), columns=8)
+        column.image(picture, width=png_width(picture), caption=f"{shown} {name} images")
+
+
+def evaluate_sequences(source: ModelSource, model: GenerativeModel, real: pd.DataFrame, n: int, seed: int) -> None:
+    scores = q.sequence_scores(source.key, source.stamp, n, seed, model, real)
+    st.subheader("Scores")
+    cards = st.columns(3)
+    auc = scores["discriminative_auc"]
+    card(
+        cards[0],
+        "Discriminative score (AUC)",
+        f"{auc:.2f}",
+        "Can a classifier tell generated sequences from real ones? 0.5 = no (best), 1.0 = always. "
+        + ("**hard to tell apart**" if auc < 0.65 else "**easy to tell apart**"),
+    )
+    tstr = scores["tstr"]
+    if tstr is not None:
+        label = model.layout.label
+        card(
+            cards[1],
+            f"Train on synthetic, test on real (accuracy, {label})",
+            f"{tstr['train_synthetic']:.2f}",
+            f"A classifier of {label} trained on generated sequences, tested on real ones; trained on real ones "
+            f"instead: {tstr['train_real']:.2f}. Near-equal means each {label}'s shape was learnt.",
+        )
+    else:
+        cards[1].caption("The sequences have no label with two classes or more, so train-on-synthetic cannot run.")
+    names = scores["names"]
+    feature = 0
+    if len(names) > 1:
+        feature = names.index(st.selectbox("Value to plot", names, key="eval_sequence_value"))
+    figure = sequence_band_figure(
+        scores["steps"], scores["real"][:, :, feature], scores["generated"][:, :, feature], names[feature],
+        index_name(model),
+    )  # fmt: skip
+    st.plotly_chart(figure, key="eval_sequence_bands", config={"displayModeBar": False})
+    st.caption(
+        f"Grey: {len(scores['real']):,} real sequences; purple: {len(scores['generated']):,} generated ones. The "
+        "bands should lie on each other at every step: where they part, the model gets that stretch wrong."
+    )
+
+
+real, synthetic, kinds, title, figure_note = from_model() if mode == "A trained model" else from_csv()
 kinds_json = json.dumps(kinds)
 try:
     report = dict(q.fast_scores(real, synthetic, kinds_json))
@@ -153,12 +318,23 @@ if heavy:
 
 st.subheader("Scores")
 q.score_cards(report)
+if figure_note:
+    st.caption(figure_note)
+
+
+@st.cache_data(max_entries=4, show_spinner="Writing the report…")
+def report_html(report: dict, real: pd.DataFrame, synthetic: pd.DataFrame, title: str) -> bytes:
+    """The HTML report as bytes, once per scores: a deferred callable's file would be gone after a rerun."""
+    return html_report(report, real, synthetic, title=title).encode("utf-8")
+
+
 st.download_button(
     "Download the report (HTML)",
-    data=lambda: html_report(report, real, synthetic, title=f"Latent Lab report: {title}"),
+    report_html(report, real, synthetic, f"Latent Lab report: {title}"),
     file_name="latent_lab_report.html",
     mime="text/html",
     key="eval_report",
+    on_click="ignore",
     help="One self-contained page with every score, the worst columns and pairs, and small charts.",
 )
 

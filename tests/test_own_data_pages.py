@@ -16,6 +16,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 import gen_models
+from ui.core import runs
+from ui.widgets import quality as q
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -121,3 +123,82 @@ def test_infogan_level_buttons_say_what_each_level_draws(runs_root: Path) -> Non
     options = at.segmented_control(key=f"code:{key}:c1").options
     assert options == [f"level {level} · {entry['draws']}s" for level, entry in levels.items()]
     assert "level 8 · 3s" in options
+
+
+# ----- one quality figure ----------------------------------------------------------------------------
+SESSION = "0123456789ab"
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, runs.TrainingRun]:
+    """A short VAE run on penguins, trained as the Train page trains one (quality checks, best epoch kept)."""
+    root = tmp_path_factory.mktemp("runs")
+    frame = gen_models.load_dataset("penguins")
+    model = gen_models.create("vae", epochs=4, batch_size=64, seed=0)
+    schema = gen_models.infer_schema(frame)
+    run = runs.start_run(SESSION, root / SESSION, model, frame, schema, None, "Palmer penguins (bundled)", "penguins")
+    run.wait(timeout=120)
+    assert run.snapshot().info.status == "finished"
+    return root, run
+
+
+def test_train_generate_evaluate_and_compare_give_one_quality_figure(
+    finished_run: tuple[Path, runs.TrainingRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, run = finished_run
+    best = max(run.snapshot().quality, key=lambda record: record["quality"])  # the Train page's "best" figure
+    directory = root / SESSION / run.run_id
+    saved = gen_models.load(directory)
+    standard = q.standard_quality(saved, runs.load_training_data(directory))
+    assert standard["quality"] == best["quality"], "the kept epoch scores on reload exactly as it did in training"
+    assert q.standard_quality(run.model, run.frame)["quality"] == best["quality"], "Compare scores the same"
+
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(root))
+    shown = f"{best['quality']:.2f}"
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["session"] = SESSION
+    at.run().switch_page("app_pages/generate.py").run()
+    at.number_input(key="gen_rows").set_value(300).run()  # the rows downloaded do not change the model's figure
+    assert {m.label: m.value for m in at.metric}["Quality of this model"] == shown
+    at.switch_page("app_pages/evaluate.py").run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Quality"] == shown
+    assert "This quality is the model's figure" in texts(at, "caption")
+    at.number_input(key="eval_rows").set_value(2000).run()
+    assert f"The model's quality figure on the Train, Generate and Compare pages is {shown}" in texts(at, "caption")
+
+
+def test_evaluate_names_the_categories_never_generated(runs_root: Path) -> None:
+    real = gen_models.load_dataset("penguins")
+    synthetic = real[real["species"] != "Chinstrap"]  # a "model" that never makes one species
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("app_pages/evaluate.py").run()
+    at.radio(key="eval_mode").set_value("A synthetic CSV file").run()
+    at.selectbox(key="eval_real_choice").select("penguins").run()
+    at.file_uploader(key="eval_synthetic_upload").upload("rows.csv", synthetic.to_csv(index=False).encode(), "text/csv")
+    at.run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Coverage"] == "1 never generated"
+    assert "Never generated: species 'Chinstrap'" in texts(at, "caption")
+
+
+# ----- Evaluate: images and sequences ------------------------------------------------------------------
+def test_evaluate_scores_an_image_model(runs_root: Path) -> None:
+    at = page("app_pages/evaluate.py", "pretrained:aae_mnist", "evaluate_model")
+    cards = {m.label: m.value for m in at.metric}
+    assert 0.3 < float(cards["Diversity"]) < 1.5
+    assert 0.5 < float(cards["Recognisability"]) <= 1.0
+    assert cards["Classes drawn"].endswith("of 10")
+    shares = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == "What the images are read as")
+    assert [trace["name"] for trace in shares["data"]] == ["real", "generated"]
+    assert len(at.get("image")) == 2, "generated and real images side by side"
+
+
+def test_evaluate_scores_a_sequence_model(runs_root: Path) -> None:
+    at = page("app_pages/evaluate.py", "pretrained:rcgan_waves", "evaluate_model")
+    cards = {m.label: m.value for m in at.metric}
+    assert 0.5 <= float(cards["Discriminative score (AUC)"]) <= 1.0
+    assert 0.5 < float(cards["Train on synthetic, test on real (accuracy, kind)"]) <= 1.0
+    bands = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("value: mean ± std"))
+    assert {trace["name"] for trace in bands["data"]} >= {"real: mean ± 1 std", "generated: mean ± 1 std"}
+    assert "These scores compare table columns" not in texts(at, "info")

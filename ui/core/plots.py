@@ -417,3 +417,65 @@ def sequence_traversal_figure(
         legend={"orientation": "v", "x": 1.01, "y": 1.0},
     )
     return fig
+
+
+def sequence_band_figure(
+    x: Sequence[object], real: np.ndarray, generated: np.ndarray, value_name: str, index_name: str, height: int = 340
+) -> go.Figure:
+    """Mean ± one standard deviation per step of real (m, T) and generated (n, T) sequences, as bands.
+
+    Where the purple band leaves the grey one, the model makes that step too high, too low, too flat or too
+    spread out; the per-step view shows *where* in the sequence, which a single score cannot.
+    """
+    fig = go.Figure()
+    xs = list(x)
+    for name, values, colour, fill in (
+        ("real", real, REAL_COLOUR, "rgba(154,164,178,0.35)"),
+        ("generated", generated, GENERATED_COLOUR, "rgba(109,40,217,0.18)"),
+    ):
+        mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+        fig.add_trace(
+            go.Scatter(
+                x=xs + xs[::-1],
+                y=np.concatenate([mean + std, (mean - std)[::-1]]),
+                fill="toself",
+                fillcolor=fill,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=f"{name}: mean ± 1 std",
+                legendgroup=name,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=mean,
+                mode="lines",
+                name=f"{name}: mean",
+                legendgroup=name,
+                showlegend=False,
+                line={"color": colour, "width": 2},
+            )
+        )
+    fig.update_xaxes(title_text=index_name)
+    fig.update_yaxes(title_text=value_name)
+    return _style(fig, f"{value_name}: mean ± std per {index_name}", height=height)
+
+
+def class_share_figure(real: dict[str, float], generated: dict[str, float], height: int = 300) -> go.Figure:
+    """Share of real and of generated items read as each class ({class: share}), side by side."""
+    classes = list(real)
+    fig = go.Figure()
+    for name, shares, colour in (("real", real, REAL_COLOUR), ("generated", generated, GENERATED_COLOUR)):
+        fig.add_trace(
+            go.Bar(
+                x=classes,
+                y=[shares.get(c, 0.0) for c in classes],
+                name=name,
+                marker_color=colour,
+                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_xaxes(title_text="class read by the classifier", type="category")
+    fig.update_yaxes(title_text="share", tickformat=".0%")
+    return _style(fig, "What the images are read as", height=height)

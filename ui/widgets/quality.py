@@ -207,6 +207,83 @@ def model_scores(real: pd.DataFrame, synthetic: pd.DataFrame, kinds_json: str, t
     return scores
 
 
+# ---------------------------------------------------------------------------
+# Images and sequences: their own measures (gen_models.evaluation.images / .sequences)
+# ---------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, show_spinner="Training a classifier on the real images (a few seconds)…")
+def image_classifier(model_key: str, stamp: float, _real: pd.DataFrame, label: str) -> Any:
+    """A classifier of the real labelled images (`evaluation.images.DigitClassifier`), once per model version."""
+    from gen_models.evaluation.images import fit_digit_classifier
+
+    return fit_digit_classifier(_real, label=label)
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring the images…")
+def image_scores(
+    model_key: str, stamp: float, n: int, seed: int, _model: gen_models.GenerativeModel, _real: pd.DataFrame
+) -> dict[str, Any]:
+    """Diversity of n generated images against the real ones, and, with a label column, how they are read.
+
+    Returns {"images": the generated frame, "diversity": mean pairwise distance relative to real images (about 1
+    = as varied, near 0 = every image alike)} plus, when the real images are labelled, "held_out_accuracy" of the
+    classifier, "confidence" and "real_confidence" (its mean top probability on generated and on real images),
+    "shares" and "real_shares" ({class: share read as it}) and "never_drawn" (classes no generated image reads as).
+    """
+    from gen_models.evaluation.images import diversity, recognisability
+
+    images = _model.sample(n, seed=seed)
+    label = _model.layout.label if _model.layout.label in _real else None
+    reference = _real.sample(n=min(n, len(_real)), random_state=seed)
+    scores: dict[str, Any] = {
+        "images": images,
+        "diversity": diversity(images, reference=reference, label=label, seed=seed),
+    }
+    if label is not None:
+        classifier = image_classifier(model_key, stamp, _real, label)
+        generated, real = recognisability(classifier, images), recognisability(classifier, reference)
+        scores.update(
+            held_out_accuracy=classifier.held_out_accuracy,
+            confidence=generated["mean_confidence"],
+            real_confidence=real["mean_confidence"],
+            shares={str(k): v for k, v in generated["class_share"].items()},
+            real_shares={str(k): v for k, v in real["class_share"].items()},
+        )
+        scores["never_drawn"] = [c for c, share in scores["shares"].items() if share == 0 and scores["real_shares"][c]]
+    return scores
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring the sequences (a few seconds)…")
+def sequence_scores(
+    model_key: str, stamp: float, n: int, seed: int, _model: gen_models.GenerativeModel, _real: pd.DataFrame
+) -> dict[str, Any]:
+    """n generated sequences against the real ones: the discriminative score and, with labels, TSTR.
+
+    Returns {"steps", "names" (value columns), "real" (m, T, F), "generated" (n, T, F), "discriminative_auc",
+    "tstr"}: "tstr" is `train_synthetic_test_real`'s {"train_synthetic", "train_real", "ratio"}, or None when the
+    data has no label with two classes or more.
+    """
+    from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real
+    from ui.widgets.models import sequence_curves, sequence_labels
+
+    frame = _model.sample(n, seed=seed)
+    steps, real, names = sequence_curves(_model.encoder, _real)
+    _, generated, _ = sequence_curves(_model.encoder, frame)
+    real_labels, generated_labels = sequence_labels(_model.layout, _real), sequence_labels(_model.layout, frame)
+    tstr = None
+    if real_labels is not None and generated_labels is not None and real_labels.nunique() >= 2:
+        tstr = train_synthetic_test_real(real, real_labels.to_numpy(), generated, generated_labels.to_numpy(), seed)
+    return {
+        "steps": steps,
+        "names": names,
+        "real": real,
+        "generated": generated,
+        "discriminative_auc": discriminative_score(real, generated, seed),
+        "tstr": tstr,
+    }
+
+
 def kinds_of(schema: TableSchema) -> dict[str, str]:
     return schema.kinds()
 
