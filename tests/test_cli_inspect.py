@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from gen_models.cli import main
 
@@ -66,16 +65,3 @@ def test_train_uses_the_inferred_layout_and_says_so(tmp_path, capsys):
     assert "4x4 images" in err and "layout flags override it" in err
     info = run_json(capsys, "info", str(out), "--json")
     assert info["layout"]["kind"] == "images"
-
-
-@pytest.mark.parametrize(
-    ("rows", "message"), [(0, "only a header"), (1, "at least 2 rows")], ids=["header only", "one row"]
-)
-def test_evaluate_with_too_few_synthetic_rows_is_one_plain_line(tmp_path, capsys, rows, message):
-    import gen_models
-
-    path = tmp_path / "synthetic.csv"
-    gen_models.load_dataset("penguins").head(rows).to_csv(path, index=False)
-    assert main(["evaluate", "--real", "penguins", "--synthetic", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error:") and message in err and "Traceback" not in err

@@ -60,6 +60,21 @@ def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
     return found.frame, found.layout
 
 
+def writable_directory(path: str) -> Path:
+    """Create `path` if needed and check a file can be written there, before hours of training are spent.
+
+    Raises DataError when it exists as a file; OSError (reported by the CLI as one line) when it cannot be made.
+    """
+    directory = Path(path)
+    if directory.exists() and not directory.is_dir():
+        raise DataError(f"--out '{path}' is a file; give a folder for the model.")
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / ".latent-lab-write-check"
+    probe.write_bytes(b"")
+    probe.unlink()
+    return directory
+
+
 def layout_given(args: argparse.Namespace) -> bool:
     """Whether any layout flag was given (they then replace the data's own or inferred layout)."""
     return bool(args.image_shape or args.sequence_key or args.sequence_index or args.wide or args.label)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gen_models.cli.common import layout_from_args, layout_given, pairs, read_source
+from gen_models.cli.common import layout_from_args, layout_given, pairs, read_source, writable_directory
 from gen_models.errors import ModelError
 
 
@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             raise ModelError("--batch-size must be at least 1.")
         settings["batch_size"] = args.batch_size
     model = create(args.model, **settings)
+    writable_directory(args.out)  # before reading and training, so a typo in --out costs nothing
     source = read_source(args.data)
     data = source.frame
     layout = layout_from_args(args, source.layout)

@@ -26,7 +26,7 @@ from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.errors import ModelError
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
-from gen_models.training.config import TrainConfig, check_choice, check_number, check_sizes, check_whole
+from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_choice, check_number, check_sizes, check_whole
 
 PRIORS = ("gaussian", "mixture", "uniform")
 
@@ -48,7 +48,7 @@ class AAEConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_whole("code_dim", self.code_dim, 1)
+        check_whole("code_dim", self.code_dim, 1, MAX_LAYER_SIZE)
         check_choice("prior", self.prior, PRIORS)
         check_number("prior_std", self.prior_std, 0, low_open=True)
         check_whole("mixture_components", self.mixture_components, 1)

@@ -41,7 +41,10 @@ from gen_models.training import (
     seed_everything,
     select_device,
 )
-from gen_models.training.config import config_from_dict
+from gen_models.training.config import MAX_SEED, check_whole, config_from_dict
+
+# A code far outside its prior means nothing and overflows float32 (1e308); sliders offer a few units.
+MAX_CODE_MAGNITUDE = 1e6
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,10 @@ class GenerativeModel:
         """z: (n, latent_width), c: (n, cond_dim) or None -> encoded rows (n, data_dim)."""
         raise NotImplementedError
 
+    def make_encoder(self, layout: DataLayout, schema: TableSchema) -> Any:
+        """The (unfitted) encoder `fit` uses: the layout's usual one; a model may pick its own."""
+        return make_encoder(layout, schema, seed=self.config.seed)
+
     # ----- fitting ---------------------------------------------------------------------------
     @property
     def fitted(self) -> bool:
@@ -191,7 +198,7 @@ class GenerativeModel:
         self._check_condition(condition, schema, layout)
         seed_everything(self.config.seed)
         self.schema, self.layout = schema, layout
-        self.encoder = make_encoder(layout, schema, seed=self.config.seed).fit(data)
+        self.encoder = self.make_encoder(layout, schema).fit(data)
         x = torch.from_numpy(self.encoder.transform(data))
         c = None
         self.condition_column = condition
@@ -204,6 +211,7 @@ class GenerativeModel:
         self.history = []
         self.build(x.shape[1], 0 if c is None else c.shape[1])
         self.networks.to(self.device)
+        x, c = self.split_validation(x, c)
         self.result = run_training(
             self,
             x.to(self.device),
@@ -215,6 +223,15 @@ class GenerativeModel:
             stop_event=stop_event,
         )
         return self.result
+
+    def split_validation(self, x: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The encoded rows (and conditions) the training loop sees; a model that stops early keeps some
+        back here to judge itself on in `end_epoch`. By default every row trains."""
+        return x, c
+
+    def end_epoch(self, epoch: int, epochs: int) -> str | None:
+        """Called by the training loop after each epoch: a sentence saying why to stop now, or None to go on."""
+        return None
 
     def _check_condition(self, condition: str | None, schema: TableSchema, layout: DataLayout) -> None:
         categorical = conditionable_columns(schema, layout)
@@ -302,6 +319,8 @@ class GenerativeModel:
         if n < 1:
             raise ModelError(f"The number of rows must be at least 1 (got {n}).")
         generator = torch.Generator()
+        if seed is not None:
+            check_whole("seed", seed, 0, MAX_SEED)
         generator.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
         z = self.draw_latent(n, codes, generator).to(self.device)
         c = self.condition_tensor(n, condition, generator)
@@ -524,6 +543,9 @@ def _code_number(code: LatentCode, value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ModelError(f"Code '{code.name}' takes a number, not {value!r}.") from None
-    if not np.isfinite(number):
-        raise ModelError(f"Code '{code.name}' takes a finite number, not {value!r}.")
+    if not np.isfinite(number) or abs(number) > MAX_CODE_MAGNITUDE:
+        raise ModelError(
+            f"Code '{code.name}' takes a number between {-MAX_CODE_MAGNITUDE:g} and {MAX_CODE_MAGNITUDE:g} "
+            f"(its slider offers {code.low:g} to {code.high:g}), not {value!r}."
+        )
     return number

@@ -21,7 +21,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp
-from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
+from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -40,7 +40,7 @@ class BiGANConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_whole("latent_dim", self.latent_dim, 1)
+        check_whole("latent_dim", self.latent_dim, 1, MAX_LAYER_SIZE)
         check_sizes("generator_hidden", self.generator_hidden)
         check_sizes("encoder_hidden", self.encoder_hidden)
         check_sizes("discriminator_hidden", self.discriminator_hidden)

@@ -30,7 +30,7 @@ from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
-from gen_models.training.config import TrainConfig, check_flag, check_number, check_whole
+from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_flag, check_number, check_whole
 
 
 @dataclass
@@ -61,11 +61,11 @@ class RCGANConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_whole("code_dim", self.code_dim, 1)
+        check_whole("code_dim", self.code_dim, 1, MAX_LAYER_SIZE)
         check_whole("step_noise_dim", self.step_noise_dim, 0)
         check_number("step_noise_std", self.step_noise_std, 0)
-        check_whole("generator_hidden", self.generator_hidden, 1)
-        check_whole("discriminator_hidden", self.discriminator_hidden, 1)
+        check_whole("generator_hidden", self.generator_hidden, 1, MAX_LAYER_SIZE)
+        check_whole("discriminator_hidden", self.discriminator_hidden, 1, MAX_LAYER_SIZE)
         check_number("lr", self.lr, 0, low_open=True)
         check_number("discriminator_lr", self.discriminator_lr, 0, low_open=True)
         check_number("info_weight", self.info_weight, 0)

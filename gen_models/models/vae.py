@@ -17,7 +17,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.nets import SpanHead, mlp, span_reconstruction_loss
-from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
+from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -30,7 +30,7 @@ class VAEConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_whole("latent_dim", self.latent_dim, 1)
+        check_whole("latent_dim", self.latent_dim, 1, MAX_LAYER_SIZE)
         check_sizes("encoder_hidden", self.encoder_hidden)
         check_sizes("decoder_hidden", self.decoder_hidden)
         check_number("lr", self.lr, 0, low_open=True)

@@ -18,7 +18,7 @@ from torch import nn
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode, noise_codes
 from gen_models.models.nets import SpanHead, gradient_penalty, mlp
-from gen_models.training.config import TrainConfig, check_number, check_sizes, check_whole
+from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_number, check_sizes, check_whole
 
 
 @dataclass
@@ -36,7 +36,7 @@ class WGANGPConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_whole("latent_dim", self.latent_dim, 1)
+        check_whole("latent_dim", self.latent_dim, 1, MAX_LAYER_SIZE)
         check_sizes("generator_hidden", self.generator_hidden)
         check_sizes("critic_hidden", self.critic_hidden)
         check_number("lr", self.lr, 0, low_open=True)

@@ -21,6 +21,11 @@ from gen_models.errors import ModelError
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
+# torch seeds its generators with a 64-bit integer; larger seeds overflow.
+MAX_SEED = 2**63 - 1
+# Widest layer or latent vector a setting may ask for: 16,384 x 16,384 weights are already 1 GB.
+MAX_LAYER_SIZE = 16_384
+
 
 @dataclass
 class TrainConfig:
@@ -37,7 +42,7 @@ class TrainConfig:
             check_whole("epochs", self.epochs, 0)  # 0: build the networks without training them (a baseline)
         check_whole("auto_steps", self.auto_steps, 1)
         check_whole("batch_size", self.batch_size, 1)
-        check_whole("seed", self.seed, 0)
+        check_whole("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.device, str) or not DEVICE_PATTERN.fullmatch(self.device):
             raise ModelError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', not {self.device!r}.")
 
@@ -48,10 +53,12 @@ def _is_whole(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_whole(name: str, value: Any, minimum: int) -> None:
-    """Refuse anything but a whole number of at least `minimum` (ModelError naming `name`)."""
+def check_whole(name: str, value: Any, minimum: int, maximum: int | None = None) -> None:
+    """Refuse anything but a whole number of at least `minimum` (and at most `maximum`), naming `name`."""
     if not _is_whole(value) or value < minimum:
         raise ModelError(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    if maximum is not None and value > maximum:
+        raise ModelError(f"{name} must be a whole number from {minimum} to {maximum:,}, not {value!r}.")
 
 
 def check_number(
@@ -72,6 +79,10 @@ def check_sizes(name: str, value: Any, *, allow_empty: bool = True) -> None:
     """Refuse anything but a list of layer sizes, each a whole number of at least 1."""
     if not isinstance(value, tuple | list) or not all(_is_whole(size) and size >= 1 for size in value):
         raise ModelError(f"{name} must be a list of layer sizes, each a whole number of at least 1, not {value!r}.")
+    if any(size > MAX_LAYER_SIZE for size in value):
+        raise ModelError(
+            f"{name}: a layer of more than {MAX_LAYER_SIZE:,} units would not fit in memory, not {value!r}."
+        )
     if not value and not allow_empty:
         raise ModelError(f"{name} must have at least one layer size, not {value!r}.")
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gen_models.errors import ModelError
 from gen_models.training.config import TrainConfig
 
 Metrics = dict[str, Any]
@@ -44,11 +45,19 @@ class Trainable(Protocol):
 
     def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]: ...
 
+    def end_epoch(self, epoch: int, epochs: int) -> str | None:
+        """Called after each epoch: a sentence saying why training should end here (early stopping), or None."""
+        ...
+
 
 def select_device(name: str = "auto") -> torch.device:
     """'auto' -> CUDA when available, else CPU; anything else is passed to torch.device."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"device {name!r} needs a GPU that torch can use, and there is none here: use auto or cpu.")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ModelError("device 'mps' needs Apple's Metal GPU, which torch cannot use here: use auto or cpu.")
     return torch.device(name)
 
 
@@ -141,9 +150,18 @@ def run_training(
                     seconds=time.perf_counter() - started,
                 )
         last_good = copy.deepcopy(model.networks.state_dict())
+        ending = model.end_epoch(epoch, epochs)  # before on_epoch: an early stop may put back better weights
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
             on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started))
+        if ending is not None:
+            return TrainResult(
+                status="finished",
+                message=ending,
+                epochs_completed=epoch,
+                steps=step,
+                seconds=time.perf_counter() - started,
+            )
 
     return TrainResult(
         status="finished",
