@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gen_models.catalogue import MODEL_TITLES
 from gen_models.data.datasets import dataset_info
 from gen_models.data.schema import conditionable_columns
 from gen_models.models import REGISTRY
 from ui.core import runs
-from ui.core.architectures import ARCHITECTURES
 from ui.widgets import quality as q
 from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
@@ -34,7 +34,8 @@ st.write(
 
 
 def title(name: str) -> str:
-    return ARCHITECTURES[name].title if name in ARCHITECTURES else name
+    """The name the app shows for an architecture ("Variational autoencoder" for "vae")."""
+    return MODEL_TITLES.get(name, name)
 
 
 def form() -> None:
@@ -68,10 +69,12 @@ def form() -> None:
         st.caption(f"{', '.join(map(title, needing))} must be conditioned on a category: it uses **{condition}**.")
 
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs (each)", 1, 5000, 50, key=f"cmp_epochs_{data.source}")
-    batch = c2.number_input(
-        "Batch size", 2, 100_000, min(500, max(32, len(data.frame) // 4)), key=f"cmp_batch_{data.source}"
-    )
+    epochs_default, batch_default = q.default_settings(len(data.frame))  # the Train page's budget
+    epochs = c1.number_input(
+        "Epochs (each)", 1, 5000, epochs_default, key=f"cmp_epochs_{data.source}",
+        help="The Train page's default for this table: about 1,000 training steps.",
+    )  # fmt: skip
+    batch = c2.number_input("Batch size", 2, 100_000, batch_default, key=f"cmp_batch_{data.source}")
     seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="cmp_seed")
     targets = [None, *schema.used_columns]
     target = c4.selectbox(

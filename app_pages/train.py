@@ -17,7 +17,7 @@ from ui.core import runs
 from ui.core.architectures import ARCHITECTURES, dot
 from ui.core.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
 from ui.widgets.models import sequence_curves
-from ui.widgets.quality import QUALITY_HINT, quality_figure
+from ui.widgets.quality import QUALITY_HINT, default_settings, quality_figure
 from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
 POLL_SECONDS = 1.0
@@ -42,15 +42,6 @@ st.write(
     "Training shows a model many batches of your rows until it can make up new rows that look like "
     "them. It runs in the background: you can look at other pages and come back, or reload the page."
 )
-
-
-def default_settings(n_rows: int) -> tuple[int, int]:
-    """Epochs and batch size that give about 1,000 training steps: enough for a first look at
-    small tables, in well under a minute on a laptop CPU for the bundled examples."""
-    batch_size = int(min(500, max(32, n_rows // 4)))
-    steps_per_epoch = max(1, n_rows // batch_size)
-    epochs = int(min(300, max(10, round(1000 / steps_per_epoch))))
-    return epochs, batch_size
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -137,13 +128,20 @@ def training_form() -> None:
     running = [run for run in runs.session_runs(sid) if run.running]
     if running:
         st.caption("One training at a time per browser tab: stop the current one or let it finish first.")
-    keep_best = st.checkbox(
-        "Keep the best epoch",
-        value=True,
-        key="train_keep_best",
-        help="Generated rows are scored every few epochs. When on, the model ends with the weights of its "
-        "best-scoring epoch instead of the last one (later epochs of a GAN can get worse).",
-    )
+    keep_best = False  # images and sequences: the quality score compares table columns, so no epoch is "best"
+    if data.layout.kind == "table":
+        keep_best = st.checkbox(
+            "Keep the best epoch",
+            value=True,
+            key="train_keep_best",
+            help="Generated rows are scored every few epochs. When on, the model ends with the weights of its "
+            "best-scoring epoch instead of the last one (later epochs of a GAN can get worse).",
+        )
+    else:
+        st.caption(
+            f"Keep the best epoch is for tables, whose rows are scored every few epochs. A model of "
+            f"{data.layout.kind} ends with its last epoch's weights; judge it on the Evaluate page."
+        )
     st.button(
         "Start training",
         type="primary",

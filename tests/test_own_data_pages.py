@@ -202,3 +202,41 @@ def test_evaluate_scores_a_sequence_model(runs_root: Path) -> None:
     bands = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("value: mean ± std"))
     assert {trace["name"] for trace in bands["data"]} >= {"real: mean ± 1 std", "generated: mean ± 1 std"}
     assert "These scores compare table columns" not in texts(at, "info")
+
+
+# ----- Compare and the correlation maps ---------------------------------------------------------------
+def test_compare_starts_from_the_train_budget_and_shows_model_titles(runs_root: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="use_penguins").click().run()
+    train_epochs = at.number_input(key="train_epochs_bundled:penguins").value
+    train_batch = at.number_input(key="train_batch_bundled:penguins").value
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="cmp_epochs_bundled:penguins").value == train_epochs
+    assert at.number_input(key="cmp_batch_bundled:penguins").value == train_batch
+    assert (train_epochs, train_batch) == q.default_settings(len(gen_models.load_dataset("penguins")))
+    options = at.multiselect(key="cmp_models").options
+    assert "Variational autoencoder" in options and "WGAN-GP" in options and "vae" not in options
+
+
+def test_correlation_maps_make_room_for_long_column_names() -> None:
+    real = gen_models.load_dataset("penguins")
+    kinds = gen_models.infer_schema(real).kinds()
+    for figure in q.correlation_figures(real, real, kinds):
+        assert figure.layout.xaxis.automargin and figure.layout.yaxis.automargin, figure.layout.title.text
+        assert figure.layout.xaxis.tickangle == -45, "long names are tilted, not overlapped"
+
+
+def test_keep_best_is_offered_only_where_epochs_are_scored(runs_root: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox(key="dataset_pick").select("digits").run()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception and not at.error
+    assert not [box for box in at.checkbox if box.key == "train_keep_best"]
+    assert "Keep the best epoch is for tables" in texts(at, "caption")
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox(key="dataset_pick").select("penguins").run()
+    at.switch_page("app_pages/train.py").run()
+    assert at.checkbox(key="train_keep_best").value is True

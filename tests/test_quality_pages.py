@@ -70,7 +70,7 @@ def test_compare_trains_two_models_and_ranks_them(runs_root: Path) -> None:
     assert not at.exception and not at.error
     run_until(at, lambda at: bool(at.dataframe) and len(at.dataframe[0].value) == 2)
     board = at.dataframe[0].value
-    assert list(board["Model"]) == ["gan", "vae"]
+    assert list(board["Model"]) == ["GAN", "Variational autoencoder"], "the models' titles (MODEL_TITLES)"
     assert board["Quality ↑"].between(0, 1).all() and board["Detection AUC ↓"].between(0.5, 1).all()
     assert board["Utility ↑"].notna().all(), "penguins' species is the default utility target"
     assert (board["Training time (s) ↓"] >= 0).all() and (board["Best epoch"] >= 1).all()

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import gen_models
+from gen_models.catalogue import MODEL_TITLES
 from gen_models.data import TableSchema
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import coverage, detection_auc, privacy, quality_score, utility
@@ -41,6 +42,16 @@ QUALITY_HINT = (
     "Generate, Evaluate and Compare show the same figure for the finished model."
 )
 SCORE_ROWS = 5000  # synthetic rows scored by the comparison: the scores barely move beyond this
+
+
+def default_settings(n_rows: int) -> tuple[int, int]:
+    """Epochs and batch size that give about 1,000 training steps: enough for a first look at small tables,
+    in well under a minute on a laptop CPU for the bundled examples. The Train and Compare pages both start
+    from them, so a comparison's models get the budget a single run would."""
+    batch_size = int(min(500, max(32, n_rows // 4)))
+    steps_per_epoch = max(1, n_rows // batch_size)
+    epochs = int(min(300, max(10, round(1000 / steps_per_epoch))))
+    return epochs, batch_size
 
 
 # ---------------------------------------------------------------------------
@@ -113,6 +124,7 @@ def correlation_figures(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict
         ("Difference (synthetic − real)", synthetic_corr - real_corr, "PuOr"),
     ):
         labels = [str(c) for c in matrix.columns]
+        longest = max(len(label) for label in labels)
         fig = go.Figure(
             go.Heatmap(
                 z=matrix.to_numpy(),
@@ -127,8 +139,11 @@ def correlation_figures(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict
                 showscale=False,  # the captions and the printed values say what the colours mean
             )
         )
-        fig.update_yaxes(autorange="reversed")
-        figures.append(_style(fig, title, height=340))
+        fig = _style(fig, title, height=340 + 6 * longest)
+        # The house margins are 10 px: column names need room, or "flipper_length_mm" is cut to "ength_mm".
+        fig.update_xaxes(automargin=True, tickangle=-45 if longest > 4 else 0)
+        fig.update_yaxes(automargin=True, autorange="reversed")
+        figures.append(fig)
     return figures
 
 
@@ -503,7 +518,7 @@ def leaderboard(entries: list[Entry]) -> pd.DataFrame:
         u = s.get("utility")
         rows.append(
             {
-                "Model": entry.model,
+                "Model": MODEL_TITLES.get(entry.model, entry.model),
                 "Quality ↑": s["quality"],
                 "Detection AUC ↓": s["detection_auc"],
                 "Utility ↑": None if not u else u["train_synthetic"],
