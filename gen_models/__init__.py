@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 # and __getattr__ below are there for that, not to get round an import cycle (there is none).
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.data import DataError, infer_schema, read_csv
+from gen_models.data.writing import write_csv
 from gen_models.errors import CheckpointError, ModelError
 from gen_models.version import __version__
 
@@ -111,4 +112,5 @@ __all__ = [
     "load_dataset",
     "perturb",
     "read_csv",
+    "write_csv",
 ]

@@ -13,10 +13,9 @@ def snippet(n: int, codes: dict[str, Any], condition: Any, seed: int) -> str:
     """Five lines of Python that make exactly these rows again from the zip's model folder."""
     return (
         "import gen_models\n"
-        "from gen_models.data.writing import write_csv\n"
         'model = gen_models.load("model")\n'
         f"rows = model.sample({n}, codes={codes!r}, condition={condition!r}, seed={seed})\n"
-        'write_csv(rows, "rows.csv")  # text cells starting with = + - @ get a leading \' (keep_formulas=True: raw)\n'
+        'gen_models.write_csv(rows, "rows.csv")  # cells starting with = + - @ get a leading \' (keep_formulas=True)\n'
         'print(f"Wrote {len(rows)} rows to rows.csv")\n'
     )
 
