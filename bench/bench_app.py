@@ -71,7 +71,7 @@ def server_side() -> None:
 
     torch.set_num_threads(1)  # as app.py does
     model, name = table_model()
-    kinds = {c.name: c.kind for c in model.schema.columns if c.kind != "ignore"}
+    kinds = model.schema.kinds()
     shown = list(kinds)[:3]  # the Explore page compares 3 columns by default
 
     def table_path() -> None:

@@ -47,7 +47,7 @@ def run_one(model_name: str, dataset: str, epochs: int | None, seed: int, thread
     started = time.perf_counter()
     rows = model.sample(10_000, seed=seed)
     sample_seconds = time.perf_counter() - started
-    kinds = {c.name: c.kind for c in model.schema.columns if c.kind != "ignore"}
+    kinds = model.schema.kinds()
     quality = quality_score(data[rows.columns], rows, kinds=kinds)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     return {

@@ -196,7 +196,7 @@ def make(name: str, recipe: Recipe, threads: int) -> dict:
     figures = {}
     if model.layout.kind == "table":
         rows = model.sample(10_000, seed=0)
-        kinds = {c.name: c.kind for c in model.schema.columns if c.kind != "ignore"}
+        kinds = model.schema.kinds()
         quality = quality_score(data[rows.columns], rows, kinds=kinds)
         figures = {
             "quality": round(quality["quality"], 3),

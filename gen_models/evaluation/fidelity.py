@@ -182,9 +182,9 @@ def _contingency_pair(first: _PreparedColumn, second: _PreparedColumn, rows: tup
     real_rows, synthetic_rows = rows
     width = int(max(second.real_codes.max(initial=0), second.synthetic_codes.max(initial=0))) + 1
     real_joint = first.real_codes[real_rows].astype(np.int64) * width + second.real_codes[real_rows]
-    synthetic_joint = first.synthetic_codes[synthetic_rows].astype(np.int64) * width + second.synthetic_codes[
-        synthetic_rows
-    ]
+    synthetic_joint = (
+        first.synthetic_codes[synthetic_rows].astype(np.int64) * width + second.synthetic_codes[synthetic_rows]
+    )
     real_association = _cramers_v(first.real_codes[real_rows], second.real_codes[real_rows])
     return {
         "metric": "contingency",

@@ -74,7 +74,7 @@ class Surrogate:
 def _numeric_target(model: GenerativeModel, target: str) -> None:
     if model.schema is None:
         raise ModelError("This model has not been trained yet.")
-    columns = [c.name for c in model.schema.columns if c.kind != "ignore"]
+    columns = model.schema.used_columns
     if target not in columns:
         raise DataError(f"The model has no column '{target}'. Its columns: {', '.join(columns)}.", column=target)
     kind = model.schema.column(target).kind

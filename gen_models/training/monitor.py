@@ -167,7 +167,7 @@ class QualityMonitor:
             )
             return False
         schema = model.schema
-        self._kinds = {spec.name: spec.kind for spec in schema.columns if spec.kind != "ignore"}
+        self._kinds = schema.kinds()
         missing = [column for column in self._kinds if column not in self.real.columns]
         if missing:
             self.reason = f"The real table lacks the model's column(s) {', '.join(missing)}."
