@@ -106,7 +106,7 @@ def distribution_figure(
         for name, s, colour in (("real", real, REAL_COLOUR), ("generated", generated, GENERATED_COLOUR))
         if s is not None
     ]
-    traces = []
+    traces, annotations = [], []
     if kind == "categorical":
         labels = {name: _labels(s) for name, s, _ in named}
         first = labels[named[0][0]]
@@ -124,11 +124,12 @@ def distribution_figure(
         pooled = np.concatenate([v for v in values.values()]) if values else np.array([])
         if pooled.size:
             low, high = float(pooled.min()), float(pooled.max())
-            if high <= low:
-                high = low + 1.0
-            edges = np.linspace(low, high, BINS + 1)
-            centres = (edges[:-1] + edges[1:]) / 2
+            edges = bin_edges(low, high)
+            centres = edges[:-1] / 2 + edges[1:] / 2  # halves first: the sum of two edges near 1e308 overflows
             x = pd.to_datetime(centres.astype(np.int64)) if kind == "datetime" else centres
+            if not np.isfinite(high - low):
+                spread = f"Values range from {low:.3g} to {high:.3g}"
+                annotations.append(_note(f"{spread}, so far apart that most fall in one bar: is one a placeholder?"))
             for name, _, colour in named:
                 counts, _ = np.histogram(values[name], bins=edges)
                 shares = counts / max(1, counts.sum())
@@ -138,7 +139,41 @@ def distribution_figure(
     layout = _layout(column, height)
     layout["barmode"] = "group" if kind == "categorical" else "overlay"
     layout["yaxis"].update(title={"text": "share of rows"}, tickformat=".0%")
+    layout["annotations"] = annotations
     return go.Figure(data=traces, layout=layout)
+
+
+def bin_edges(low: float, high: float, bins: int = BINS) -> np.ndarray:
+    """`bins + 1` non-decreasing edges from `low` to `high`, for any finite floats.
+
+    np.linspace computes high - low, which overflows to inf for values near ±1.8e308 (and then
+    np.histogram refuses the edges); mixing the two ends, low * (1 - t) + high * t, never does.
+    A single value gets a range of width 1 around it (or its neighbouring floats, where 1 is too small to count).
+    """
+    if high <= low:
+        middle = low
+        low, high = middle - 0.5, middle + 0.5
+        if high <= low:  # 0.5 is below this float's precision: the neighbouring floats (never past the largest)
+            largest = np.finfo(float).max
+            low, high = float(np.nextafter(middle, -largest)), float(np.nextafter(middle, largest))
+    t = np.linspace(0.0, 1.0, bins + 1)
+    edges = low * (1 - t) + high * t
+    return np.maximum.accumulate(np.clip(edges, low, high))  # rounding must not make an edge step back
+
+
+def _note(text: str) -> dict:
+    """A line of small amber text at the top of a figure, saying what about its data is odd."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 11, "color": "#b45309"},
+    }
 
 
 def traversal_figure(
