@@ -34,9 +34,10 @@ pages = {
 }
 navigation = st.navigation(pages)
 
-active = [run for run in runs.session_runs(sid) if run.running]
-if active:
-    st.sidebar.caption(f"Training now: {', '.join(run.info.model for run in active)} (see the Train page).")
+for run in runs.session_runs(sid):  # at most one is active: a session trains one run at a time
+    if run.running:
+        doing = "Waiting to train" if run.info.status == "queued" else "Training now"
+        st.sidebar.caption(f"{doing}: {run.info.model} (see the Train page).")
 
 navigation.run()
 

@@ -25,12 +25,14 @@ LIVE_COLUMNS = 4
 LIVE_IMAGES = 16  # images: generated and real grids of 4x4
 LIVE_SEQUENCES = 10
 STATUS_ICONS = {
+    "queued": ":material/schedule:",
     "running": ":material/hourglass_top:",
     "finished": ":material/check_circle:",
     "stopped": ":material/stop_circle:",
     "diverged": ":material/warning:",
     "failed": ":material/error:",
     "interrupted": ":material/warning:",
+    "cancelled": ":material/cancel:",
 }
 BASE_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 
@@ -127,7 +129,7 @@ def training_form() -> None:
 
     running = [run for run in runs.session_runs(sid) if run.running]
     if running:
-        st.caption("One training at a time per browser tab: stop the current one or let it finish first.")
+        st.caption("One training at a time per session: stop the current one or let it finish first.")
     keep_best = False  # images and sequences: the quality score compares table columns, so no epoch is "best"
     if data.layout.kind == "table":
         keep_best = st.checkbox(
@@ -196,18 +198,22 @@ def start_training(name: str, settings: dict[str, object], condition: str | None
     except USER_ERRORS as error:
         st.session_state["start_error"] = str(error)
         return
-    run = runs.start_run(
-        sid,
-        runs_dir,
-        model,
-        data.frame,
-        data.schema,
-        condition,
-        data.label,
-        data.dataset_name,
-        keep_best=keep_best,
-        layout=data.layout,
-    )
+    try:
+        run = runs.start_run(
+            sid,
+            runs_dir,
+            model,
+            data.frame,
+            data.schema,
+            condition,
+            data.label,
+            data.dataset_name,
+            keep_best=keep_best,
+            layout=data.layout,
+        )
+    except runs.TrainingRefused as refusal:  # this session has a run already (another tab?), or the line is full
+        st.session_state["start_error"] = str(refusal)
+        return
     st.session_state["watch_run"] = run.run_id
 
 
@@ -227,7 +233,10 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     info = snap.info
     st.subheader(f"{STATUS_ICONS.get(info.status, '')} {info.model} on {info.data_label}")
     progress = snap.progress
-    if snap.running:
+    if snap.queue_position is not None:
+        waiting_message(snap.queue_position)
+        st.button("Cancel", on_click=run.stop, key=f"stop_{info.run_id}", help="Leave the line; nothing is trained.")
+    elif snap.running:
         if progress:
             fraction = min(1.0, progress.get("fraction", 0.0))
             st.progress(
@@ -261,6 +270,21 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     if polling and not snap.running:
         st.rerun()  # a full rerun re-creates this fragment without polling and refreshes the run list
     go_to_explore_if_asked()
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def waiting_message(position: int) -> None:
+    training, _ = runs.trainings_now()
+    st.info(
+        f"Waiting: {ordinal(position)} in line. This server trains {runs.max_trainings()} model(s) at once and "
+        f"{training} are training now; this run starts by itself when a slot frees up.",
+        icon=":material/schedule:",
+    )
 
 
 def live_items(run: runs.TrainingRun, snap: runs.RunSnapshot) -> None:
@@ -386,7 +410,12 @@ def runs_list() -> None:
     if not infos:
         st.caption("Runs you start appear here, saved so you can explore, download or delete them later.")
         return
-    st.caption("Only you see these runs: they belong to this browser session (the address keeps its id).")
+    st.caption(
+        "These runs belong to this session's address: bookmark it to come back to them. The address is the key: "
+        "anyone with the link sees and can delete them (see Home)."
+    )
+    for notice in runs.disk_notices(sid):
+        st.warning(notice, icon=":material/hard_drive:")
     for info in infos:
         with st.container(border=True):
             head, buttons = st.columns([3, 2])
@@ -394,6 +423,8 @@ def runs_list() -> None:
                 st.markdown(f"{STATUS_ICONS.get(info.status, '')} **{info.title}**")
                 if info.status == "running":
                     detail = "training now: watch it above"
+                elif info.status == "queued":
+                    detail = "waiting for a training slot: see above"
                 else:
                     detail = f"{info.status} · {info.epochs_completed} epochs · {fmt_seconds(info.seconds)}"
                 if info.condition:

@@ -1,20 +1,44 @@
-"""Training runs in background threads, kept in a per-session registry and saved on disk.
+"""Training runs: a bounded line of background trainings, a per-session registry, and their files on disk.
 
 A run trains one model in a daemon thread. The thread never calls Streamlit: its callbacks only
 append plain values to lists guarded by a lock, which the Train page's polling fragment copies.
+
+The server is shared by everyone who has its address, so the limits live here, not in a widget:
+- at most `max_trainings()` runs train at once ($LATENT_LAB_MAX_TRAININGS; default one less than the
+  CPU cores, at least 1). Further runs wait in line (status "queued", `queue_position`) and start by
+  themselves when a slot frees; once `max_waiting()` runs wait ($LATENT_LAB_MAX_WAITING), more are refused;
+- a session has at most one run training or waiting: a second request (another tab with the same
+  address) raises `TrainingRefused`, naming the run it already has;
+- training threads run at a lower CPU priority than the threads serving pages (`TRAINING_NICENESS`).
+
+Memory and disk:
+- a run that has ended lets go of its model and its training table (both are on disk) and reads them
+  back, through a small cache shared by all sessions, only when a page asks (`TrainingRun.model`, `.frame`);
+- a session idle for longer than $LATENT_LAB_IDLE_MINUTES (default 30) is dropped from memory;
+- a session's folder is kept under $LATENT_LAB_SESSION_DISK_MB (default 2048): after each run, the
+  oldest ended runs are deleted first, and `disk_notices` says which.
 
 Where runs live:
 - in memory, `_REGISTRY[session id][run id]` holds the `TrainingRun` objects of this server
   process, so a page switch or a browser reload (same `?session=` id) finds a running run again;
 - on disk, `<runs root>/<session id>/<run id>/` holds `run.json` (what was trained, how it ended),
-  `data.parquet` (the training table, for comparisons on Explore) and, once training ends, the
-  model directory files (`model.json`, `weights.safetensors`) that `gen_models.load` reads.
+  `data.parquet` (the training table, for comparisons on Explore), `snapshots/epoch_NNNN/` (the model
+  at each scored epoch) and, once training ends, the model directory files (`model.json`,
+  `weights.safetensors`) that `gen_models.load` reads. Every file here is written beside its target
+  and moved into place with `os.replace`, so a killed server leaves old files or new ones, never half
+  of one. (Snapshots are written by the library's `model.save`, weights before model.json, and a
+  snapshot is only used once it loads, checksum and all.)
+
+After a server kill, run.json still says "running" (or "queued"). `saved_runs` marks such runs
+"interrupted" with the epochs they reached and, when an epoch snapshot loads, makes the best one the
+run's model, so the run can be explored and generated from like a finished one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -24,13 +48,15 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 import gen_models
+from gen_models.catalogue import META_FILE
 from gen_models.data import TableSchema
 from gen_models.data.layouts import DataLayout
 from gen_models.errors import USER_ERRORS
@@ -51,9 +77,71 @@ DATA_FILE = "data.parquet"
 DATA_FILE_CSV = "data.csv"  # fallback when a table cannot be written as Parquet
 LIVE_SAMPLE_ROWS = 500
 LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs
-MAX_RUNS_IN_MEMORY = 4  # finished runs kept in memory per session; older ones stay on disk only
+MAX_RUNS_IN_MEMORY = 4  # ended runs (light once ended) kept in memory per session; older ones are on disk only
 QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.training.monitor)
 SNAPSHOTS_DIR = "snapshots"  # one full model directory per checked epoch: snapshots/epoch_0040/
+RELOAD_CACHE = 4  # ended runs' models and tables read back from disk, kept for all sessions together
+
+# The limits, each read from the environment when it is applied (so a test or an admin can change it).
+MAX_TRAININGS_VARIABLE = "LATENT_LAB_MAX_TRAININGS"
+MAX_WAITING_VARIABLE = "LATENT_LAB_MAX_WAITING"
+DEFAULT_MAX_WAITING = 20
+IDLE_MINUTES_VARIABLE = "LATENT_LAB_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 30.0
+DISK_MB_VARIABLE = "LATENT_LAB_SESSION_DISK_MB"
+DEFAULT_DISK_MB = 2048.0
+# Added to the server's niceness for training threads: when pages and training want the CPU at the
+# same moment, Linux gives it to the pages first (bench/bench_load.py measures the page load).
+TRAINING_NICENESS = 10
+MAX_NICENESS = 19
+
+RunStatus = Literal["queued", "running", "finished", "stopped", "diverged", "failed", "interrupted", "cancelled"]
+ACTIVE_STATUSES: tuple[RunStatus, ...] = ("queued", "running")  # not ended yet
+MODEL_STATUSES: tuple[RunStatus, ...] = ("finished", "stopped", "diverged")  # ended with a saved model
+
+
+class TrainingRefused(Exception):
+    """A run cannot start now; the message says why in words for the page (and what to do)."""
+
+
+def _setting(name: str, default: float, minimum: float) -> float:
+    """A number from the environment variable `name`, at least `minimum`; `default` when unset or unreadable."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return max(minimum, float(text))
+    except ValueError:
+        log.warning("%s=%r is not a number; using %s", name, text, default)
+        return default
+
+
+def _cores() -> int:
+    """CPU cores this process may run on (a container's CPU set, not the whole machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def max_trainings() -> int:
+    """How many runs may train at once: $LATENT_LAB_MAX_TRAININGS, else one core is left for serving pages."""
+    return int(_setting(MAX_TRAININGS_VARIABLE, max(1, _cores() - 1), 1))
+
+
+def max_waiting() -> int:
+    """How many runs may wait for a slot before further requests are refused: $LATENT_LAB_MAX_WAITING."""
+    return int(_setting(MAX_WAITING_VARIABLE, DEFAULT_MAX_WAITING, 0))
+
+
+def idle_seconds() -> float:
+    """A session unseen for this long (and not training) is dropped from memory: $LATENT_LAB_IDLE_MINUTES."""
+    return 60.0 * _setting(IDLE_MINUTES_VARIABLE, DEFAULT_IDLE_MINUTES, 0.0)
+
+
+def disk_limit_bytes() -> int:
+    """Most disk one session's folder may use: $LATENT_LAB_SESSION_DISK_MB megabytes."""
+    return int(1e6 * _setting(DISK_MB_VARIABLE, DEFAULT_DISK_MB, 1.0))
 
 
 @dataclass
@@ -67,7 +155,7 @@ class RunInfo:
     condition: str | None
     settings: dict[str, Any]  # the model's Config as plain values
     created: str  # ISO time, UTC
-    status: str = "running"  # running | finished | stopped | diverged | failed | interrupted
+    status: RunStatus = "running"
     message: str = ""
     epochs_completed: int = 0
     seconds: float = 0.0
@@ -75,6 +163,7 @@ class RunInfo:
     keep_best: bool = True  # after training, put back the weights of the best-scoring epoch
     best_epoch: int | None = None  # the epoch with the highest quality score, once known
     best_quality: float | None = None
+    kept_epoch: int | None = None  # interrupted runs: the epoch snapshot made the run's model, if any
 
     @property
     def title(self) -> str:
@@ -84,14 +173,33 @@ class RunInfo:
     @property
     def has_model(self) -> bool:
         """Whether training got far enough to leave a usable model behind."""
-        return self.status in ("finished", "stopped", "diverged")
+        return self.status in MODEL_STATUSES or self.kept_epoch is not None
+
+
+# ----- files, each moved into place whole ---------------------------------------------------------
+def _temporary_beside(target: Path) -> Path:
+    """A hidden name in the target's folder: os.replace is atomic only within one file system."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """`write(path)` to a temporary file beside `target`, then rename it over `target`.
+
+    Readers (and a restarted server) see the old file or the new one, never half of one. (No fsync:
+    this is against a killed server, not a power cut.)
+    """
+    temporary = _temporary_beside(target)
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_info(directory: Path, info: RunInfo) -> None:
     """Write run.json atomically, so a reader never sees half a file."""
-    tmp = directory / (RUN_FILE + ".tmp")
-    tmp.write_text(json.dumps(dataclasses.asdict(info), indent=1), encoding="utf-8")
-    os.replace(tmp, directory / RUN_FILE)
+    text = json.dumps(dataclasses.asdict(info), indent=1)
+    _write_atomically(directory / RUN_FILE, lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def read_info(directory: Path) -> RunInfo | None:
@@ -104,11 +212,10 @@ def read_info(directory: Path) -> RunInfo | None:
 
 def save_training_data(directory: Path, frame: pd.DataFrame) -> None:
     try:
-        frame.to_parquet(directory / DATA_FILE, index=False)
+        _write_atomically(directory / DATA_FILE, lambda path: frame.to_parquet(path, index=False))
     except (ValueError, TypeError, ImportError) as error:  # e.g. a column mixing numbers and text
         log.info("Parquet failed (%s); saving the training table as CSV", error)
-        (directory / DATA_FILE).unlink(missing_ok=True)
-        frame.to_csv(directory / DATA_FILE_CSV, index=False)
+        _write_atomically(directory / DATA_FILE_CSV, lambda path: frame.to_csv(path, index=False))
 
 
 def load_training_data(directory: Path) -> pd.DataFrame | None:
@@ -121,6 +228,50 @@ def load_training_data(directory: Path) -> pd.DataFrame | None:
     return None
 
 
+def _install_model(source: Path, directory: Path, *, keep_source: bool) -> None:
+    """Put the model files of folder `source` into the run folder `directory`, model.json last.
+
+    The run folder also holds run.json, the data and the snapshots, so it cannot be replaced whole:
+    each file is moved in on its own, and a reader that finds model.json finds the weights it names.
+    keep_source: copy (an epoch snapshot stays as it is) instead of moving.
+    """
+    names = sorted((path.name for path in source.iterdir() if path.is_file()), key=lambda name: name == META_FILE)
+    for name in names:
+        target = directory / name
+        if keep_source:
+            _write_atomically(target, lambda path, name=name: shutil.copyfile(source / name, path))
+        else:
+            os.replace(source / name, target)
+
+
+def _save_model(model: GenerativeModel, directory: Path) -> None:
+    """Save the trained model into its run folder: whole into a temporary folder first, then moved in."""
+    temporary = _temporary_beside(directory / "model")
+    try:
+        model.save(temporary)
+        _install_model(temporary, directory, keep_source=False)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=RELOAD_CACHE)
+def _stored_model(directory: str, stamp: float) -> GenerativeModel:
+    """An ended run's model read back from disk; `stamp` (model.json's time) keys a re-saved model afresh."""
+    return gen_models.load(directory)
+
+
+@functools.lru_cache(maxsize=RELOAD_CACHE)
+def _stored_frame(directory: str, stamp: float) -> pd.DataFrame | None:
+    return load_training_data(Path(directory))
+
+
+def _stamp(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 @dataclass
 class RunSnapshot:
     """A consistent copy of a run's live state, taken under its lock, for drawing."""
@@ -130,29 +281,43 @@ class RunSnapshot:
     progress: dict[str, float]
     samples: pd.DataFrame | None
     samples_epoch: int
-    running: bool
+    running: bool  # not ended yet: training, or waiting for a slot
     quality: list[dict[str, Any]] = field(default_factory=list)  # {"epoch", "quality", ...} per check
     quality_note: str | None = None  # why quality is not measured (images, sequences), if it is not
+    queue_position: int | None = None  # waiting runs: 1 for the next to start; None otherwise
 
 
-@dataclass
 class TrainingRun:
-    """One model training in a background thread, stoppable, observable while it runs."""
+    """One model training in a background thread (once a slot is free), stoppable, observable while it runs."""
 
-    directory: Path
-    info: RunInfo
-    model: GenerativeModel
-    frame: pd.DataFrame
-    schema: TableSchema
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _history: list[dict[str, float]] = field(default_factory=list)
-    _progress: dict[str, float] = field(default_factory=dict)
-    _samples: pd.DataFrame | None = None
-    _samples_epoch: int = 0
-    _thread: threading.Thread | None = None
-    monitor: QualityMonitor | None = None
-    layout: DataLayout | None = None  # images or sequences; None: a table
+    def __init__(
+        self,
+        session: str,
+        directory: Path,
+        info: RunInfo,
+        model: GenerativeModel,
+        frame: pd.DataFrame,
+        schema: TableSchema,
+        layout: DataLayout | None = None,
+    ) -> None:
+        self.session = session
+        self.directory = directory
+        self.info = info
+        self.schema = schema
+        self.layout = layout  # images or sequences; None: a table
+        self.monitor: QualityMonitor | None = None
+        self._model: GenerativeModel | None = model  # None once ended: read back from disk when asked
+        self._frame: pd.DataFrame | None = frame
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ended = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._history: list[dict[str, float]] = []
+        self._progress: dict[str, float] = {}
+        self._samples: pd.DataFrame | None = None
+        self._samples_epoch = 0
+        self._quality: list[dict[str, Any]] = []  # the monitor's checks, kept once it is let go
+        self._quality_note: str | None = None
 
     @property
     def run_id(self) -> str:
@@ -160,33 +325,46 @@ class TrainingRun:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """True until the run has ended, including while it waits for a training slot."""
+        return not self._ended.is_set()
 
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        save_training_data(self.directory, self.frame)
-        write_info(self.directory, self.info)
-        from gen_models.training.monitor import QualityMonitor
+    @property
+    def model(self) -> GenerativeModel:
+        """The model: in memory while the run trains, read back from the run folder once it has ended."""
+        model = self._model
+        if model is not None:
+            return model
+        return _stored_model(str(self.directory), _stamp(self.directory / META_FILE))
 
-        # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
-        self.monitor = QualityMonitor(
-            self.model, self.frame, keep_best=self.info.keep_best, snapshot_dir=self.directory / SNAPSHOTS_DIR
-        )
-        # A daemon thread: it cannot keep the server from exiting, and it ends by itself after
-        # its epochs even if nobody ever looks at it again.
-        self._thread = threading.Thread(target=self._work, name=f"train-{self.run_id}", daemon=True)
-        self._thread.start()
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The training table: in memory until the run ends, then read back from the run folder."""
+        frame = self._frame
+        if frame is None:
+            frame = _stored_frame(str(self.directory), _stamp(self.directory / DATA_FILE))
+        if frame is None:
+            raise FileNotFoundError(f"The training table of run {self.run_id} is no longer on disk.")
+        return frame
+
+    def current_info(self) -> RunInfo:
+        with self._lock:
+            return dataclasses.replace(self.info)
 
     def stop(self) -> None:
-        """Ask the training loop to stop after the current step; the model so far is saved."""
+        """Ask the training loop to stop after the current step (the model so far is saved); a
+        waiting run leaves the line and ends as "cancelled"."""
         self._stop.set()
+        if _leave_line(self):
+            self._end("cancelled", "Cancelled before it started.")
 
-    def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has ended (waiting in line included); False if `timeout` came first."""
+        return self._ended.wait(timeout)
 
     def snapshot(self) -> RunSnapshot:
+        position = queue_position(self)  # before taking this run's lock: never the registry's inside it
         with self._lock:
+            monitor = self.monitor
             return RunSnapshot(
                 info=dataclasses.replace(self.info),
                 history=list(self._history),
@@ -194,9 +372,55 @@ class TrainingRun:
                 samples=self._samples,
                 samples_epoch=self._samples_epoch,
                 running=self.running,
-                quality=self.monitor.records() if self.monitor else [],
-                quality_note=self.monitor.reason if self.monitor else None,
+                quality=monitor.records() if monitor else list(self._quality),
+                quality_note=monitor.reason if monitor else self._quality_note,
+                queue_position=position,
             )
+
+    # ----- from waiting to training to ended -------------------------------------------------------
+    def _prepare(self) -> None:
+        """The run's folder, its training table and run.json (status "queued"), before it may start."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        save_training_data(self.directory, self.frame)
+        write_info(self.directory, self.current_info())
+
+    def _launch(self) -> None:
+        """Called by the line once this run holds a slot: start its thread."""
+        with self._lock:
+            self.info = dataclasses.replace(self.info, status="running")
+            info = dataclasses.replace(self.info)
+        write_info(self.directory, info)
+        # A daemon thread: it cannot keep the server from exiting, and it ends by itself after
+        # its epochs even if nobody ever looks at it again.
+        self._thread = threading.Thread(target=self._work, name=f"train-{self.run_id}", daemon=True)
+        self._thread.start()
+
+    def _end(self, status: RunStatus, message: str, epochs_completed: int = 0, seconds: float = 0.0) -> None:
+        """Record how the run ended, let go of what is on disk anyway, and wake whoever waits."""
+        try:
+            with self._lock:
+                self.info = dataclasses.replace(
+                    self.info,
+                    status=status,
+                    message=message,
+                    epochs_completed=epochs_completed,
+                    seconds=round(seconds, 1),
+                )
+                info = dataclasses.replace(self.info)
+                monitor, self.monitor = self.monitor, None
+                if monitor is not None:
+                    self._quality, self._quality_note = monitor.records(), monitor.reason
+                # The model and the table are on disk: `model` and `frame` read them back when asked.
+                # Without a saved model (failed, cancelled) the live samples cannot be drawn again either.
+                self._model, self._frame = None, None
+                if not info.has_model:
+                    self._samples = None
+            if self.directory.is_dir():  # a deleted run's folder is not made again
+                write_info(self.directory, info)
+        except OSError as error:  # deleted meanwhile, or the disk is full: the run has ended all the same
+            log.warning("Could not record the end of run %s: %s", self.run_id, error)
+        finally:
+            self._ended.set()
 
     # ----- the training thread ---------------------------------------------------------------
     def _on_step(self, metrics: dict[str, Any]) -> None:
@@ -230,25 +454,35 @@ class TrainingRun:
                 log.exception("Quality check failed in run %s", self.run_id)
         self._on_epoch(metrics)
 
-    def _keep_best_weights(self) -> str:
+    def _keep_best_weights(self, model: GenerativeModel) -> str:
         """After fit: record the best epoch, put its weights back if asked; a sentence for the message."""
-        if self.monitor is None:
+        monitor = self.monitor
+        if monitor is None:
             return ""
-        self.monitor.save_records(self.directory / QUALITY_FILE)
-        best = self.monitor.best()
+        _write_atomically(self.directory / QUALITY_FILE, monitor.save_records)
+        best = monitor.best()
         if best is None:
             return ""
         with self._lock:
             self.info = dataclasses.replace(self.info, best_epoch=best["epoch"], best_quality=round(best["quality"], 4))
-        if self.info.keep_best and self.monitor.restore_best(self.model) is not None:
+        if self.info.keep_best and monitor.restore_best(model) is not None:
             return f" Kept the best epoch, {best['epoch']} (quality {best['quality']:.2f})."
         return ""
 
     def _work(self) -> None:
-        info = self.info
-        use_one_torch_thread()
+        status: RunStatus = "failed"
+        message, epochs_completed, seconds = "Training ended unexpectedly. Please report this.", 0, 0.0
         try:
-            result = self.model.fit(
+            _lower_priority()
+            use_one_torch_thread()
+            from gen_models.training.monitor import QualityMonitor
+
+            model, info = self.model, self.current_info()
+            # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
+            self.monitor = QualityMonitor(
+                model, self.frame, keep_best=info.keep_best, snapshot_dir=self.directory / SNAPSHOTS_DIR
+            )
+            result = model.fit(
                 self.frame,
                 condition=info.condition,
                 layout=self.layout,
@@ -258,21 +492,39 @@ class TrainingRun:
                 stop_event=self._stop,
             )
             status, message = result.status, result.message
-            message += self._keep_best_weights()
-            self.model.save(self.directory)
+            message += self._keep_best_weights(model)
+            _save_model(model, self.directory)
             epochs_completed, seconds = result.epochs_completed, result.seconds
         except USER_ERRORS as error:
-            status, message, epochs_completed, seconds = "failed", str(error), 0, 0.0
+            status, message = "failed", str(error)
         except Exception as error:  # a bug: keep the app alive, tell the user in one line, log the rest
-            log.exception("Training run %s failed", info.run_id)
+            log.exception("Training run %s failed", self.run_id)
             status = "failed"
             message = f"Training failed unexpectedly ({type(error).__name__}: {error}). Please report this."
-            epochs_completed, seconds = 0, 0.0
-        with self._lock:
-            self.info = dataclasses.replace(
-                self.info, status=status, message=message, epochs_completed=epochs_completed, seconds=round(seconds, 1)
-            )
-            write_info(self.directory, self.info)
+        finally:
+            # Whatever happened above, the next run in line gets the slot; first, so that whoever waits
+            # for this run to end finds the next one started.
+            try:
+                _leave_slot(self)
+            finally:
+                self._end(status, message, epochs_completed, seconds)
+        try:
+            keep_under_disk_limit(self.session, self.directory.parent, keep=self.run_id)
+        except OSError as error:
+            log.warning("Could not apply the disk limit after run %s: %s", self.run_id, error)
+
+
+def _lower_priority() -> None:
+    """Make the calling thread give way to the threads serving pages when both want the CPU.
+
+    Linux nices each thread on its own, by its native id; threads it starts later (torch's) inherit it.
+    """
+    try:
+        thread = threading.get_native_id()
+        niceness = min(MAX_NICENESS, os.getpriority(os.PRIO_PROCESS, thread) + TRAINING_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, thread, niceness)
+    except (AttributeError, OSError) as error:  # not Linux, or not allowed: train at the usual priority
+        log.info("Could not lower the training thread's priority: %s", error)
 
 
 def _fraction(metrics: dict[str, Any]) -> float:
@@ -281,9 +533,15 @@ def _fraction(metrics: dict[str, Any]) -> float:
     return elapsed / total if total > 0 else 0.0
 
 
-# ----- the registry ------------------------------------------------------------------------------
+# ----- the registry and the line --------------------------------------------------------------------
+# One lock guards all of these. A run's own lock may be taken while holding it, never the other way round.
 _REGISTRY: dict[str, dict[str, TrainingRun]] = {}
+_LAST_SEEN: dict[str, float] = {}  # session -> time.monotonic() of its last page run
+_NOTICES: dict[str, list[str]] = {}  # session -> what the disk limit deleted, newest last
+_TRAINING: list[TrainingRun] = []  # the runs holding a slot
+_WAITING: list[TrainingRun] = []  # the line, first to start first
 _REGISTRY_LOCK = threading.Lock()
+MAX_NOTICES = 5
 
 
 def new_run_id(model_name: str) -> str:
@@ -302,8 +560,10 @@ def start_run(
     keep_best: bool = True,
     layout: DataLayout | None = None,
 ) -> TrainingRun:
-    """Create, register and start a run; returns at once while the thread trains.
+    """Create and register a run; it trains at once when a slot is free, else waits in line.
 
+    Returns at once. Raises `TrainingRefused` when this session already has a run training or
+    waiting, or when the line is full.
     keep_best: end with the weights of the epoch whose rows scored best, not the last epoch's.
     layout: what one item of `frame` is (images, sequences); None for a table.
     """
@@ -316,34 +576,133 @@ def start_run(
         condition=condition,
         settings=dataclasses.asdict(model.config),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        status="queued",
         n_rows=len(frame),
         keep_best=keep_best,
     )
-    run = TrainingRun(directory=runs_dir / run_id, info=info, model=model, frame=frame, schema=schema, layout=layout)
+    run = TrainingRun(session, runs_dir / run_id, info, model, frame, schema, layout)
     with _REGISTRY_LOCK:
+        _refuse_if_busy(session)
         runs = _REGISTRY.setdefault(session, {})
-        runs[run_id] = run
-        finished = [r for r in runs.values() if not r.running]
-        for old in finished[: max(0, len(finished) - MAX_RUNS_IN_MEMORY)]:
+        runs[run_id] = run  # from here on, a second request of this session is refused
+        _LAST_SEEN[session] = time.monotonic()
+        ended = [r for r in runs.values() if not r.running]
+        for old in ended[: max(0, len(ended) - MAX_RUNS_IN_MEMORY)]:
             del runs[old.run_id]
-    run.start()
+    try:
+        keep_under_disk_limit(session, runs_dir)
+        run._prepare()  # disk work outside the lock: pages keep reading the registry meanwhile
+    except BaseException:
+        with _REGISTRY_LOCK:
+            _REGISTRY.get(session, {}).pop(run_id, None)
+        raise
+    with _REGISTRY_LOCK:
+        cancelled = run._stop.is_set()  # stopped (or deleted) while its files were being written
+        launch = not cancelled and len(_TRAINING) < max_trainings() and not _WAITING
+        if launch:
+            _TRAINING.append(run)
+        elif not cancelled:
+            _WAITING.append(run)
+    if cancelled:
+        run._end("cancelled", "Cancelled before it started.")
+    elif launch:
+        run._launch()
     return run
 
 
-def session_runs(session: str) -> list[TrainingRun]:
-    """This session's runs still held in memory, newest first."""
+def _refuse_if_busy(session: str) -> None:
+    """Raise TrainingRefused when `session` already has a run, or the line is full. Holds the lock."""
+    own = next((run for run in _REGISTRY.get(session, {}).values() if run.running), None)
+    if own is not None:
+        info = own.current_info()
+        state = "waiting to train" if info.status == "queued" else "training"
+        raise TrainingRefused(
+            f"This session already has a run {state}: {info.title} (run {info.run_id}). It may have been "
+            "started in another tab with this address. One run at a time per session: stop it on the Train "
+            "page or let it finish, then start the next one."
+        )
+    if len(_TRAINING) >= max_trainings() and len(_WAITING) >= max_waiting():
+        raise TrainingRefused(
+            f"The server is busy: {len(_TRAINING)} training(s) running and {len(_WAITING)} waiting, the most "
+            "it takes. Please try again in a few minutes."
+        )
+
+
+def _leave_line(run: TrainingRun) -> bool:
+    """Take a waiting run out of the line; False if it was not waiting (training, or ended)."""
     with _REGISTRY_LOCK:
-        return sorted(_REGISTRY.get(session, {}).values(), key=lambda r: r.info.created, reverse=True)
+        if run in _WAITING:
+            _WAITING.remove(run)
+            return True
+    return False
+
+
+def _leave_slot(run: TrainingRun) -> None:
+    """A run's training ended: give its slot, and any other free one, to the runs first in line."""
+    with _REGISTRY_LOCK:
+        if run in _TRAINING:
+            _TRAINING.remove(run)
+        starting = []
+        while _WAITING and len(_TRAINING) < max_trainings():
+            starting.append(_WAITING.pop(0))
+            _TRAINING.append(starting[-1])
+    for waiting in starting:
+        waiting._launch()
+
+
+def queue_position(run: TrainingRun) -> int | None:
+    """1 for the next run to start, 2 for the one after, ...; None when the run is not waiting."""
+    with _REGISTRY_LOCK:
+        return _WAITING.index(run) + 1 if run in _WAITING else None
+
+
+def trainings_now() -> tuple[int, int]:
+    """(runs training, runs waiting) on this server, all sessions together."""
+    with _REGISTRY_LOCK:
+        return len(_TRAINING), len(_WAITING)
+
+
+def session_runs(session: str) -> list[TrainingRun]:
+    """This session's runs still held in memory, newest first. Every page calls this (app.py), so it
+    also notes that the session is alive and drops the sessions that have been idle too long."""
+    drop_idle_sessions()
+    with _REGISTRY_LOCK:
+        _LAST_SEEN[session] = time.monotonic()
+        runs = list(_REGISTRY.get(session, {}).values())
+    return sorted(runs, key=lambda r: r.info.created, reverse=True)
 
 
 def get_run(session: str, run_id: str) -> TrainingRun | None:
     with _REGISTRY_LOCK:
+        _LAST_SEEN[session] = time.monotonic()
         return _REGISTRY.get(session, {}).get(run_id)
 
 
+def drop_idle_sessions(now: float | None = None) -> list[str]:
+    """Forget the in-memory state of sessions unseen for `idle_seconds()` that have no run training or
+    waiting (their runs stay on disk and are listed from there); returns the sessions dropped."""
+    now = time.monotonic() if now is None else now
+    limit = idle_seconds()
+    with _REGISTRY_LOCK:
+        idle = [
+            session
+            for session, seen in _LAST_SEEN.items()
+            if now - seen > limit and not any(run.running for run in _REGISTRY.get(session, {}).values())
+        ]
+        for session in idle:
+            _REGISTRY.pop(session, None)
+            _LAST_SEEN.pop(session, None)
+            _NOTICES.pop(session, None)
+    return idle
+
+
 def saved_runs(session: str, runs_dir: Path) -> list[RunInfo]:
-    """Every run of this session on disk, newest first. A "running" run that this server does
-    not know is marked "interrupted" (the server restarted while it trained)."""
+    """Every run of this session on disk, newest first.
+
+    A "running" or "queued" run that this server does not hold was cut off by a server restart: it
+    is marked "interrupted" on disk, with its best epoch snapshot as its model when one loads
+    (`recover_interrupted`). (So two servers must not share one runs folder.)
+    """
     if not runs_dir.is_dir():
         return []
     infos = []
@@ -353,11 +712,65 @@ def saved_runs(session: str, runs_dir: Path) -> list[RunInfo]:
             continue
         live = get_run(session, info.run_id)
         if live is not None:
-            info = live.snapshot().info
-        elif info.status == "running":
-            info = dataclasses.replace(info, status="interrupted", message="The server restarted during training.")
+            info = live.current_info()
+        elif info.status in ACTIVE_STATUSES:
+            info = recover_interrupted(directory, info)
         infos.append(info)
     return sorted(infos, key=lambda i: i.created, reverse=True)
+
+
+def recover_interrupted(directory: Path, info: RunInfo) -> RunInfo:
+    """Mark a run cut off by a server kill as "interrupted", with the epochs it reached; make its best
+    saved snapshot (its last one when it was not keeping the best) the run's model. Writes run.json."""
+    if info.status == "queued":
+        recovered = dataclasses.replace(info, status="interrupted", message="The server restarted before it started.")
+        write_info(directory, recovered)
+        return recovered
+    snapshots = run_snapshots(directory)
+    epochs = max((snap["epoch"] for snap in snapshots), default=0)
+    if info.keep_best:  # the best first (the earlier epoch on a tie), unscored ones last
+        order = sorted(snapshots, key=lambda s: (s["quality"] is None, -(s["quality"] or 0.0), s["epoch"]))
+    else:
+        order = sorted(snapshots, key=lambda s: -s["epoch"])
+    kept = None
+    for snap in order:
+        try:
+            gen_models.load(snap["path"])  # checks model.json and the weights' checksum: a torn write fails here
+        except USER_ERRORS as error:
+            log.info("Snapshot %s of run %s cannot be used: %s", snap["path"].name, info.run_id, error)
+            continue
+        _install_model(snap["path"], directory, keep_source=True)
+        kept = snap
+        break
+    seconds = info.seconds
+    if snapshots:  # from the start to the last snapshot: the time it trained, at least
+        started = dt.datetime.fromisoformat(info.created).timestamp()
+        seconds = max(0.0, _stamp(snapshots[-1]["path"] / META_FILE) - started)
+    if kept is None:
+        reached = f" at epoch {epochs}" if epochs else ""
+        message = f"Interrupted{reached}: the server stopped during training, before a usable snapshot was saved."
+        best_epoch, best_quality, kept_epoch = info.best_epoch, info.best_quality, None
+    else:
+        which = "best" if info.keep_best else "last"
+        score = "" if kept["quality"] is None else f", quality {kept['quality']:.2f}"
+        message = (
+            f"Interrupted at epoch {epochs}; {which} snapshot kept (epoch {kept['epoch']}{score}). "
+            "The server stopped during training."
+        )
+        best_epoch, kept_epoch = kept["epoch"], kept["epoch"]
+        best_quality = None if kept["quality"] is None else round(kept["quality"], 4)
+    recovered = dataclasses.replace(
+        info,
+        status="interrupted",
+        message=message,
+        epochs_completed=epochs,
+        seconds=round(seconds, 1),
+        best_epoch=best_epoch,
+        best_quality=best_quality,
+        kept_epoch=kept_epoch,
+    )
+    write_info(directory, recovered)
+    return recovered
 
 
 def delete_run(session: str, runs_dir: Path, run_id: str) -> None:
@@ -372,6 +785,79 @@ def delete_run(session: str, runs_dir: Path, run_id: str) -> None:
         shutil.rmtree(directory)
 
 
+def forget_session(session: str, runs_dir: Path) -> None:
+    """Stop the session's runs and delete everything it has: its runs, models and data, in memory and on disk.
+
+    runs_dir: the session's own folder (its name is the session id; anything else is left alone).
+    """
+    with _REGISTRY_LOCK:
+        runs = list(_REGISTRY.pop(session, {}).values())
+        _LAST_SEEN.pop(session, None)
+        _NOTICES.pop(session, None)
+    for run in runs:
+        run.stop()
+    for run in runs:
+        run.wait(timeout=10)
+    if runs_dir.name == session and runs_dir.is_dir() and not runs_dir.is_symlink():
+        shutil.rmtree(runs_dir, ignore_errors=True)
+    _stored_model.cache_clear()  # the models and tables read back may be this session's
+    _stored_frame.cache_clear()
+
+
+# ----- disk use per session --------------------------------------------------------------------------
+def folder_bytes(directory: Path) -> int:
+    """Bytes of the files under `directory` (links not followed)."""
+    total = 0
+    for root, _, files in os.walk(directory):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass  # removed meanwhile
+    return total
+
+
+def keep_under_disk_limit(session: str, runs_dir: Path, keep: str | None = None) -> list[RunInfo]:
+    """Delete the session's oldest ended runs until its folder fits under `disk_limit_bytes()`.
+
+    Runs training or waiting, and the run `keep` (the one that just ended), are never deleted.
+    Returns the runs deleted; `disk_notices` tells the session which.
+    """
+    limit = disk_limit_bytes()
+    total = folder_bytes(runs_dir) if runs_dir.is_dir() else 0
+    if total <= limit:
+        return []
+    with _REGISTRY_LOCK:
+        active = {run.run_id for run in _REGISTRY.get(session, {}).values() if run.running}
+    infos = [read_info(path) for path in runs_dir.iterdir() if path.is_dir()]
+    candidates = sorted(
+        (i for i in infos if i and i.status not in ACTIVE_STATUSES and i.run_id not in active | {keep}),
+        key=lambda i: i.created,
+    )
+    deleted, sizes = [], []
+    for info in candidates:
+        if total <= limit:
+            break
+        size = folder_bytes(runs_dir / info.run_id)
+        delete_run(session, runs_dir, info.run_id)
+        total -= size
+        deleted.append(info)
+        sizes.append(size)
+    if deleted:
+        names = "; ".join(f"{info.title} ({size / 1e6:,.0f} MB)" for info, size in zip(deleted, sizes, strict=True))
+        notice = f"To keep this session under its {limit / 1e9:.1f} GB of disk, the oldest runs were deleted: {names}."
+        with _REGISTRY_LOCK:
+            _NOTICES[session] = (_NOTICES.get(session, []) + [notice])[-MAX_NOTICES:]
+    return deleted
+
+
+def disk_notices(session: str) -> list[str]:
+    """What the disk limit deleted from this session, oldest first (kept until the session is dropped)."""
+    with _REGISTRY_LOCK:
+        return list(_NOTICES.get(session, []))
+
+
+# ----- a run's files ---------------------------------------------------------------------------------
 def zip_run(directory: Path) -> bytes:
     """The run's model directory as a zip: model.json, weights and run.json (not the training data)."""
     buffer = io.BytesIO()
