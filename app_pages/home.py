@@ -8,6 +8,7 @@ from gen_models import list_models
 from gen_models.catalogue import MODEL_TITLES
 from ui.core.startup import gpu_name, torch_ready
 from ui.widgets.models import card_figures, card_summary, pretrained_sources
+from ui.widgets.state import forget_this_session
 
 FIGURES_SHOWN = 6  # measured figures listed per pretrained model; the model card on Explore has them all
 
@@ -67,6 +68,19 @@ with right:
     st.subheader("The models")
     for name, description in list_models().items():
         st.markdown(f"**{MODEL_TITLES[name]}** (`{name}`) — {description}")
+
+
+st.subheader("Your session")
+if st.session_state.pop("session_forgotten", False):
+    st.success("The session's runs, models and data are deleted. This is a new session, with a new address.")
+st.write(
+    "Your data, runs and models are kept under this page's address (its `?session=` part): **bookmark this "
+    "address to come back to your runs.** The address is the key: anyone with the link sees and can delete "
+    "this session's data and models; the app has no accounts — put it behind a login proxy for shared use."
+)
+with st.popover("Forget this session", icon=":material/delete_forever:"):
+    st.write("Stop any training and delete this session's runs, models and data for good? A new session starts.")
+    st.button("Yes, forget it", on_click=forget_this_session, type="primary", key="forget_session")
 
 
 # No torch on this page, so it opens before torch has loaded (see ui/core/startup.py). Until then this

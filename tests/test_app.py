@@ -130,7 +130,7 @@ def test_home_explains_the_steps_and_the_device(runs_root: Path) -> None:
     assert startup.torch_ready.wait(timeout=60)
     at.run()
     assert any(c.value.startswith("Training runs on") for c in at.caption), [c.value for c in at.caption]
-    assert re.fullmatch(r"[0-9a-f]{12}", at.query_params["session"])
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", at.query_params["session"])  # an unguessable token (issue #15)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the one-thread rule is for CPU servers")

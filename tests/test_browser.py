@@ -166,7 +166,7 @@ def test_two_sessions_train_at_once_and_see_only_their_own_runs(server, browser)
         page.get_by_role("button", name="Or use the Palmer penguins example").click()
         wait_idle(page)
         start_training(page, "Variational autoencoder", epochs=25)
-    sessions = [page.url.split("session=")[1][:12] for page in pages]
+    sessions = [page.url.split("session=")[1].split("&")[0] for page in pages]
     assert sessions[0] != sessions[1]
     # Training runs in server threads, not in the pages: both runs finish while the first tab sits
     # in the background (headless Chromium throttles a background tab's timers, and with them the

@@ -3,6 +3,11 @@
 A Streamlit session ends when the browser tab reloads. To find a user's training runs again,
 each session gets an id that lives in the URL (`?session=...`): a reload keeps the URL, so the
 new session reads the same id and sees the same runs, in memory and on disk.
+
+That id is the session's only key: the app has no accounts, and anyone with the address sees and
+can delete the session's data and models. So it is unguessable (`secrets.token_urlsafe`, 192 bits),
+only ids of the shapes made here are accepted from the URL (anything else starts a new session and
+never names a folder), and it is kept out of file names and downloads.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +26,14 @@ import gen_models
 from gen_models.data import DataError, TableSchema, validate_table
 from gen_models.data.datasets import dataset_info
 from gen_models.data.layouts import DataLayout
+from ui.core import runs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # ui/widgets/state.py -> the repository root
 SESSION_PARAM = "session"
-# Session ids become folder names, so only accept what `new_session_id` makes (no "../").
-_SESSION_ID = re.compile(r"^[0-9a-f]{12}$")
+# Session ids become folder names, so only accept what `new_session_id` makes (no "../"): 32 URL-safe
+# characters, or the 12 hex digits of sessions made before, whose folders keep working.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}|[0-9a-f]{12}")
+SESSION_BYTES = 24  # token_urlsafe(24): 32 characters
 
 
 def runs_root() -> Path:
@@ -35,7 +43,12 @@ def runs_root() -> Path:
 
 
 def new_session_id() -> str:
-    return uuid.uuid4().hex[:12]
+    return secrets.token_urlsafe(SESSION_BYTES)
+
+
+def is_session_id(text: str) -> bool:
+    """Whether `text` has the shape of a session id (new or old), and so is safe as a folder name."""
+    return _SESSION_ID.fullmatch(text) is not None
 
 
 def session_id() -> str:
@@ -47,7 +60,7 @@ def session_id() -> str:
     sid = st.session_state.get("session_id")
     if sid is None:
         from_url = st.query_params.get(SESSION_PARAM, "")
-        sid = from_url if _SESSION_ID.match(from_url) else new_session_id()
+        sid = from_url if is_session_id(from_url) else new_session_id()
         st.session_state["session_id"] = sid
     if st.query_params.get(SESSION_PARAM) != sid:
         st.query_params[SESSION_PARAM] = sid
@@ -56,6 +69,17 @@ def session_id() -> str:
 
 def session_runs_dir() -> Path:
     return runs_root() / session_id()
+
+
+def forget_this_session() -> None:
+    """Button callback: stop and delete this session's runs, models and data, then start a new session
+    (a new id, so the old address no longer opens anything)."""
+    runs.forget_session(session_id(), session_runs_dir())
+    st.session_state.clear()
+    sid = new_session_id()
+    st.session_state["session_id"] = sid
+    st.query_params[SESSION_PARAM] = sid
+    st.session_state["session_forgotten"] = True  # the page says so once
 
 
 @dataclass
