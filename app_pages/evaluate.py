@@ -272,17 +272,23 @@ def evaluate_sequences(source: ModelSource, model: GenerativeModel, real: pd.Dat
     else:
         cards[1].caption("The sequences have no label with two classes or more, so train-on-synthetic cannot run.")
     names = scores["names"]
-    feature = 0
-    if len(names) > 1:
-        feature = names.index(st.selectbox("Value to plot", names, key="eval_sequence_value"))
-    figure = sequence_band_figure(
-        scores["steps"], scores["real"][:, :, feature], scores["generated"][:, :, feature], names[feature],
-        index_name(model),
-    )  # fmt: skip
+    left, right = st.columns(2)
+    feature = names.index(left.selectbox("Value to plot", names, key="eval_sequence_value")) if len(names) > 1 else 0
+    real_values, generated_values = scores["real"][:, :, feature], scores["generated"][:, :, feature]
+    if scores["real_labels"] is not None and scores["generated_labels"] is not None:
+        # Each class apart: pooled, a sine and a sawtooth average out to a flat line.
+        classes = sorted(set(scores["real_labels"]))
+        chosen = right.selectbox(f"Sequences of {model.layout.label}", classes, key="eval_sequence_class")
+        real_values = real_values[scores["real_labels"] == chosen]
+        generated_values = generated_values[scores["generated_labels"] == chosen]
+    if len(generated_values) == 0:
+        st.info("The model made no sequence of this class among these; generate more, or pick another class.")
+        return
+    figure = sequence_band_figure(scores["steps"], real_values, generated_values, names[feature], index_name(model))
     st.plotly_chart(figure, key="eval_sequence_bands", config={"displayModeBar": False})
     st.caption(
-        f"Grey: {len(scores['real']):,} real sequences; purple: {len(scores['generated']):,} generated ones. The "
-        "bands should lie on each other at every step: where they part, the model gets that stretch wrong."
+        f"Grey: {len(real_values):,} real sequences; purple: {len(generated_values):,} generated ones. The bands "
+        "should lie on each other at every step: where they part, the model gets that stretch wrong."
     )
 
 

@@ -178,7 +178,7 @@ def test_evaluate_names_the_categories_never_generated(runs_root: Path) -> None:
     at.file_uploader(key="eval_synthetic_upload").upload("rows.csv", synthetic.to_csv(index=False).encode(), "text/csv")
     at.run()
     assert not at.exception and not at.error
-    assert {m.label: m.value for m in at.metric}["Coverage"] == "1 never generated"
+    assert {m.label: m.value for m in at.metric}["Coverage"] == "1 missing"
     assert "Never generated: species 'Chinstrap'" in texts(at, "caption")
 
 
@@ -202,6 +202,12 @@ def test_evaluate_scores_a_sequence_model(runs_root: Path) -> None:
     bands = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("value: mean ± std"))
     assert {trace["name"] for trace in bands["data"]} >= {"real: mean ± 1 std", "generated: mean ± 1 std"}
     assert "These scores compare table columns" not in texts(at, "info")
+    # One class at a time: pooled, sines and sawtooths average out to a flat line.
+    assert sorted(at.selectbox(key="eval_sequence_class").options) == ["sawtooth", "sine"]
+    at.selectbox(key="eval_sequence_class").select("sine").run()
+    real = gen_models.load_dataset("waves")
+    sines = real.groupby("sequence")["kind"].first().eq("sine").sum()
+    assert f"Grey: {sines:,} real sequences" in texts(at, "caption")
 
 
 # ----- Compare and the correlation maps ---------------------------------------------------------------

@@ -275,9 +275,9 @@ def sequence_scores(
 ) -> dict[str, Any]:
     """n generated sequences against the real ones: the discriminative score and, with labels, TSTR.
 
-    Returns {"steps", "names" (value columns), "real" (m, T, F), "generated" (n, T, F), "discriminative_auc",
-    "tstr"}: "tstr" is `train_synthetic_test_real`'s {"train_synthetic", "train_real", "ratio"}, or None when the
-    data has no label with two classes or more.
+    Returns {"steps", "names" (value columns), "real" (m, T, F), "generated" (n, T, F), "real_labels" (m,) and
+    "generated_labels" (n,) as text or None, "discriminative_auc", "tstr"}: "tstr" is `train_synthetic_test_real`'s
+    {"train_synthetic", "train_real", "ratio"}, or None when the data has no label with two classes or more.
     """
     from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real
     from ui.widgets.models import sequence_curves, sequence_labels
@@ -294,6 +294,8 @@ def sequence_scores(
         "names": names,
         "real": real,
         "generated": generated,
+        "real_labels": None if real_labels is None else real_labels.astype(str).to_numpy(),
+        "generated_labels": None if generated_labels is None else generated_labels.astype(str).to_numpy(),
         "discriminative_auc": discriminative_score(real, generated, seed),
         "tstr": tstr,
     }
@@ -348,7 +350,7 @@ def score_cards(report: dict[str, Any]) -> None:
     cards.append(
         (
             "Coverage",
-            "every category" if missing == 0 else f"{missing} never generated",
+            "complete" if missing == 0 else f"{missing} missing",
             coverage_text(c) + ".",
             None,
         )
