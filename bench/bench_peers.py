@@ -31,6 +31,7 @@ that differs by more than 0.005. The Gaussian copula is run for it even when the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -57,7 +58,8 @@ TABLES = ("penguins", "weather", "gpa", "cars")
 TARGETS = {"penguins": "species", "weather": "weather", "gpa": "gpa", "cars": "Miles_per_Gallon"}
 TRAIN_SHARE = 0.8
 SPLIT_SEED = 0
-FIT_SEED, SAMPLE_SEED = 0, 1
+FIT_SEED, SAMPLE_SEED = 0, 1  # every method's: ours take them as arguments, the peers as their random_state or
+# through the global generators they draw from
 # Our scores differ from SDMetrics' when they differ by more than this.
 SDMETRICS_TOLERANCE = 0.005
 # A method still running after this long is stopped and reported as failed.
@@ -86,17 +88,25 @@ def venv_steps(venv: str) -> list[list[str]]:
     raise ValueError(f"unknown venv {venv!r}")
 
 
+def venv_recipe(venv: str) -> dict:
+    """What makes a venv: its pip steps and the contents of the requirement files they name."""
+    steps = venv_steps(venv)
+    files = [Path(step[step.index("-r") + 1]) for step in steps if "-r" in step]
+    return {"steps": steps, "files": {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}}
+
+
 def ensure_venv(venv: str, venv_dir: Path) -> Path:
     """The python of peer venv `venv`, made on first use; raises RuntimeError (naming the log) when pip fails.
 
-    A venv counts as made only when its marker holds the steps that made it, so one cut off half-way, or made
-    from an older list, is made again from scratch.
+    A venv counts as made only when its marker holds the recipe that made it, so one cut off half-way, or made
+    from another list, is made again from scratch.
     """
-    steps = venv_steps(venv)
+    recipe = venv_recipe(venv)
+    steps = recipe["steps"]
     home = venv_dir / venv
     python = home / "bin" / "python"
-    marker = home / "latent-lab-steps.json"
-    if marker.is_file() and python.is_file() and json.loads(marker.read_text()) == steps:
+    marker = home / "latent-lab-recipe.json"
+    if marker.is_file() and python.is_file() and json.loads(marker.read_text()) == recipe:
         return python
     if home.exists():
         shutil.rmtree(home)
@@ -112,7 +122,7 @@ def ensure_venv(venv: str, venv_dir: Path) -> Path:
             done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT)
             if done.returncode != 0:
                 raise RuntimeError(f"pip install {' '.join(step)} failed (see {log})")
-    marker.write_text(json.dumps(steps))
+    marker.write_text(json.dumps(recipe))
     return python
 
 
@@ -171,7 +181,7 @@ def condition_for(method: str, table: Table) -> str | None:
     """The condition column for one of ours that must have one: the table's first categorical column."""
     if not method.startswith("ours:") or not gen_models.REGISTRY[method.removeprefix("ours:")].needs_condition:
         return None
-    return next(column for column, kind in table.kinds.items() if kind == "categorical")
+    return next((column for column, kind in table.kinds.items() if kind == "categorical"), None)
 
 
 class JobFailed(Exception):
@@ -207,6 +217,8 @@ def fit_and_sample(method: str, python: Path, table: Table, workdir: Path, threa
         "rows": len(table.train),
         "kinds": table.kinds,
         "condition": condition_for(method, table),
+        "fit_seed": FIT_SEED,
+        "sample_seed": SAMPLE_SEED,
         "workdir": str(workdir / slug),
         "samples": str(workdir / f"{slug}.parquet"),
         "result": str(workdir / f"{slug}.json"),

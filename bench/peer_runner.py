@@ -55,8 +55,15 @@ def ours(name: str) -> Callable:
     def prepare(train: pd.DataFrame, n: int, job: dict) -> tuple[Callable, Callable]:
         import gen_models
 
-        model = gen_models.create(name, seed=0)
-        return (lambda: model.fit(train, condition=job["condition"])), (lambda: model.sample(n, seed=1))
+        model = gen_models.create(name, seed=job["fit_seed"])
+
+        def fit() -> None:
+            model.fit(train, condition=job["condition"])
+
+        def sample() -> pd.DataFrame:
+            return model.sample(n, seed=job["sample_seed"])
+
+        return fit, sample
 
     return prepare
 
@@ -64,7 +71,7 @@ def ours(name: str) -> Callable:
 def tabular_argn(train: pd.DataFrame, n: int, job: dict) -> tuple[Callable, Callable]:
     from mostlyai.engine import TabularARGN
 
-    model = TabularARGN(device="cpu", workspace_dir=Path(job["workdir"]) / "argn", random_state=0)
+    model = TabularARGN(device="cpu", workspace_dir=Path(job["workdir"]) / "argn", random_state=job["fit_seed"])
     return (lambda: model.fit(train)), (lambda: model.sample(n_samples=n))
 
 
@@ -121,8 +128,14 @@ def sdv(synthesizer: str) -> Callable:
         from sdv.metadata import Metadata
         from sdv.single_table import GaussianCopulaSynthesizer, TVAESynthesizer
 
+        # RDT reads dates as nanoseconds whatever their unit, so microsecond dates (as pandas writes them to Parquet
+        # now) came back in January 1970; nanoseconds are what pandas 2 makes from a CSV anyway.
+        frame = train.copy()
+        for column, kind in job["kinds"].items():
+            if kind == "datetime":
+                frame[column] = frame[column].astype("datetime64[ns]")
         # SDV 2 takes and returns {table name: DataFrame} even for one table; SDV 1's detect_from_dataframe is gone.
-        tables = {"table": train}
+        tables = {"table": frame}
         cls = {"gaussian_copula": GaussianCopulaSynthesizer, "tvae": TVAESynthesizer}[synthesizer]
         model = cls(Metadata.detect_from_dataframes(tables))
         return (lambda: model.fit(tables)), (lambda: model.sample(num_rows=n)["table"])
@@ -153,11 +166,11 @@ def run_fit(job: dict) -> dict:
     else:
         prepare, packages = GENERATORS[method], VERSIONS[method]
     fit, sample = prepare(train, job["rows"], job)
-    seed_globals(0)
+    seed_globals(job["fit_seed"])
     started = time.perf_counter()
     fit()
     fit_s = time.perf_counter() - started
-    seed_globals(1)
+    seed_globals(job["sample_seed"])
     started = time.perf_counter()
     rows = sample()
     sample_s = time.perf_counter() - started
