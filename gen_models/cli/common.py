@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from gen_models.data.layouts import DataLayout, parse_image_shape
-from gen_models.data.reading import ReadInfo
+from gen_models.data.sources import read_source
 from gen_models.errors import DataError, ModelError
 
 EXIT_USER_ERROR = 2
@@ -23,35 +23,6 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USER_ERROR)
-
-
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """What --data named: the table, its layout, and for a file how it was read and why that layout."""
-
-    frame: pd.DataFrame
-    layout: DataLayout
-    read: ReadInfo | None = None  # None for a bundled data set
-    layout_reason: str = ""  # a file's inferred layout, in a sentence; "" for a bundled set (its layout is known)
-
-
-def read_source(source: str) -> Source:
-    """A file (CSV, gzip CSV, Parquet or Excel; its layout inferred), or a bundled data set's name (its own layout)."""
-    from gen_models.data.datasets import dataset_info, list_datasets, load_dataset
-    from gen_models.data.layout_inference import infer_layout
-    from gen_models.data.reading import read_table
-
-    path = Path(source)
-    if path.is_file():
-        table = read_table(path)
-        guess = infer_layout(table.frame)
-        return Source(table.frame, guess.layout, table.info, guess.reason)
-    names = [info.name for info in list_datasets()]
-    if source in names:
-        return Source(load_dataset(source), dataset_info(source).layout)
-    if path.suffix.lower() in {".csv", ".txt", ".tsv", ".gz", ".parquet", ".xlsx"} or "/" in source:
-        raise DataError(f"There is no file '{source}'.")
-    raise DataError(f"'{source}' is neither a file nor a bundled data set. Bundled data sets: {', '.join(names)}.")
 
 
 def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from gen_models.cli.common import read_source
+from gen_models.data.sources import read_source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gen_models.cli.common import layout_from_args, layout_given, pairs, read_source, writable_directory
+from gen_models.cli.common import layout_from_args, layout_given, pairs, writable_directory
+from gen_models.data.sources import read_source
 from gen_models.errors import ModelError
 
 

@@ -17,8 +17,7 @@ from typing import Any
 import pandas as pd
 
 from gen_models.data.datasets import list_datasets, load_dataset
-from gen_models.data.errors import DataError
-from gen_models.data.reading import read_table
+from gen_models.data.sources import read_source
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,4 @@ def training_data_of(
     data set, or a file that is not a readable table.
     """
     source = training_data_source(model_or_meta, override, match_columns)
-    if source is None:
-        return None
-    if source in {info.name for info in list_datasets()}:
-        return load_dataset(source)
-    if Path(source).is_file():
-        return read_table(source).frame
-    raise DataError(f"'{source}' is neither a file nor a bundled data set.")
+    return None if source is None else read_source(source).frame
