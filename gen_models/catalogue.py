@@ -20,6 +20,9 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
     "aae": "Adversarial autoencoder: an autoencoder whose codes a discriminator pushes onto a chosen prior.",
     "bigan": "BiGAN: a GAN plus an encoder, trained together so the encoder inverts the generator.",
     "infogan": "InfoGAN: a GAN whose categorical and continuous codes learn to control clear features, unsupervised.",
+    "autoregressive": (
+        "Autoregressive: draws a row one column at a time, each from its distribution given the columns before it."
+    ),
 }
 
 MODEL_TITLES: dict[str, str] = {
@@ -31,6 +34,7 @@ MODEL_TITLES: dict[str, str] = {
     "aae": "Adversarial autoencoder",
     "bigan": "BiGAN",
     "infogan": "InfoGAN",
+    "autoregressive": "Autoregressive model",
 }
 
 WEIGHTS_FILE = "weights.safetensors"  # every network's tensors, keyed "<network>.<parameter>"

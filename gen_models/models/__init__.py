@@ -1,6 +1,7 @@
 """The registry of architectures: name -> class, as used by the command line and `create`."""
 
 from gen_models.models.aae import AAE
+from gen_models.models.autoregressive import Autoregressive
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.bigan import BiGAN
 from gen_models.models.cgan import CGAN
@@ -11,7 +12,7 @@ from gen_models.models.vae import VAE
 from gen_models.models.wgan_gp import WGANGP
 
 REGISTRY: dict[str, type[GenerativeModel]] = {
-    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN)
+    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN, Autoregressive)
 }
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "AAE",
     "BiGAN",
     "InfoGAN",
+    "Autoregressive",
 ]

@@ -1,6 +1,7 @@
 """Encoders: a table, images or time series <-> the float matrix every model trains on.
 
-One module per kind of data (`tabular`, `images`, `sequences`), each following `base.Encoder`.
+One module per kind of data (`tabular`, `images`, `sequences`), each following `base.Encoder`; `quantile`
+encodes a table as tokens for autoregressive models.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from gen_models.data.encoders.base import Encoder, Span, level_key, one_hot_rows
 from gen_models.data.encoders.images import ImageEncoder
+from gen_models.data.encoders.quantile import QuantileEncoder
 from gen_models.data.encoders.sequences import SequenceEncoder
 from gen_models.data.encoders.tabular import TabularEncoder
 from gen_models.data.layouts import DataLayout
@@ -26,6 +28,8 @@ def make_encoder(layout: DataLayout, schema: TableSchema, seed: int = 0) -> Enco
 
 def encoder_from_dict(d: dict[str, Any]) -> Encoder:
     kind = d.get("kind", "table")
+    if d.get("encoding") == "quantile":
+        return QuantileEncoder.from_dict(d)
     if kind == "images":
         return ImageEncoder.from_dict(d)
     if kind == "sequences":
@@ -36,6 +40,7 @@ def encoder_from_dict(d: dict[str, Any]) -> Encoder:
 __all__ = [
     "Encoder",
     "ImageEncoder",
+    "QuantileEncoder",
     "SequenceEncoder",
     "Span",
     "TabularEncoder",
