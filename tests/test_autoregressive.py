@@ -204,3 +204,18 @@ def test_condition_is_the_first_column(table):
     rows = model.sample(200, condition="c", seed=0)
     assert (rows["kind"] == "c").all()
     assert (model.sample(200, seed=0, fixed={"kind": "c"})["kind"] == "c").all()
+
+
+def test_cli_sample_fixes_columns(model, tmp_path, capsys):
+    from gen_models.cli import main
+
+    model.save(tmp_path / "m")
+    out = tmp_path / "rows.csv"
+    argv = ["sample", str(tmp_path / "m"), "--rows", "60", "--out", str(out), "--seed", "0"]
+    assert main([*argv, "--fix", "kind=b", "--fix", "bimodal=-2.5"]) == 0
+    rows = pd.read_csv(out)
+    assert len(rows) == 60 and (rows["kind"] == "b").all() and (rows["bimodal"] == -2.5).all()
+    assert main([*argv, "--fix", "bimodal=many"]) == 2
+    assert "'many' is not a number" in capsys.readouterr().err
+    assert main([*argv, "--fix", "count=9"]) == 2
+    assert "order='random'" in capsys.readouterr().err

@@ -478,9 +478,11 @@ class Autoregressive(GenerativeModel):
             if self.config.order != "random":
                 chosen.update(self._posterior_before(chosen, u))
             rows = encoder.inverse_transform(self._walk(u, chosen).cpu().numpy())
-        for name, value in fixed.items():  # a fixed number as given, not its bin's reading of it
-            if not encoder.is_categorical(name) and not pd.isna(value):
-                rows[name] = pd.Series([value] * n, dtype=object).astype(rows[name].dtype)
+        for name, value in fixed.items():
+            # A fixed number as given: decoding reads it back exactly on a grid (whole numbers, dates, a
+            # few decimals), but a full-precision one only to within float32 of it.
+            if self.schema.column(name).kind == "continuous" and str(value).strip() and not pd.isna(value):
+                rows[name] = pd.Series([float(value)] * n).astype(rows[name].dtype)
         return rows
 
     def _fixed_tokens(self, n: int, fixed: dict[str, Any], codes: dict[str, Any]) -> dict[int, tuple]:

@@ -203,14 +203,22 @@ class QuantileEncoder:
     def encode_values(self, column: str, values: list) -> tuple[np.ndarray, np.ndarray]:
         """(n,) tokens and (n,) positions of values of one column, as given by a person or a command line.
 
-        A categorical value may be written as text ("2007" for 2007, "True" for True); None is "empty".
-        Raises DataError for a value the column cannot hold.
+        Values may be written as text ("2007" for 2007, "True" for True, "2020-01-31" for a date); None or ""
+        is "empty". Raises DataError for a value the column cannot hold.
         """
         col = self._column(column)
+        values = [None if isinstance(value, str) and not value.strip() else value for value in values]
         if isinstance(col, _CategoricalColumn):
             tokens = self.one_hot(column, values).argmax(axis=1)
             return tokens, np.full(len(values), 0.5)
-        return self._encode_series(pd.Series(values, dtype=object if col.kind == "datetime" else None), col)
+        series = pd.Series(values, dtype=object)
+        x = column_numbers(series, self.schema.column(column), col.step_us)
+        unread = np.isnan(x) & series.notna().to_numpy()
+        if unread.any():
+            what = "a date" if col.kind == "datetime" else "a number"
+            bad = series[unread].iloc[0]
+            raise DataError(f"'{bad}' is not {what}, so it cannot be a value of '{column}'.", column=column)
+        return self._encode_series(series, col)
 
     def _encode_series(self, series: pd.Series, col: _BinnedColumn | _CategoricalColumn) -> tuple:
         if isinstance(col, _CategoricalColumn):
