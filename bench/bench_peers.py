@@ -298,7 +298,6 @@ def print_table(table: Table, results: dict[str, dict], holdout_copies: float, b
         "| sample s | fit time ratio |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    best_fit = results[best]["fit_s"] if best else None
     for method, result in results.items():
         name = method_label(method, best)
         if "quality" not in result:
@@ -307,7 +306,7 @@ def print_table(table: Table, results: dict[str, dict], holdout_copies: float, b
             continue
         ml = result["ml_efficacy"]
         ratio = "n/a" if ml["ratio"] is None else f"{ml['ratio']:.2f}"
-        fit_ratio = f"{result['fit_s'] / best_fit:.2f}x" if best_fit else "n/a"
+        fit_ratio = f"{result['fit_time_ratio']:.2f}x" if "fit_time_ratio" in result else "n/a"
         print(
             f"| {name} | {quality_cell(result)} | {number(result['detection_auc'])} "
             f"| {number(ml['train_synthetic'])} ({ratio}) | {number(result['dcr_ratio'], 2)} "
@@ -456,6 +455,17 @@ def print_check(table: Table, check: dict[str, dict]) -> None:
     sys.stdout.flush()
 
 
+def print_check_summary(report: dict) -> None:
+    differing = [
+        f"{table} / {name}"
+        for table, measured in report["tables"].items()
+        for name, entry in (measured.get("sdmetrics_check") or {}).items()
+        if check_differs(entry)
+    ]
+    verdict = "; ".join(differing) if differing else "none"
+    print(f"\nSDMetrics check: row sets whose scores differ by more than {SDMETRICS_TOLERANCE}: {verdict}")
+
+
 # ----- the run ---------------------------------------------------------------------------------------------
 
 
@@ -578,17 +588,6 @@ def main() -> None:
     if args.out:
         args.out.write_text(json.dumps(report, indent=2, default=float))
         print(f"\nwrote {args.out}", file=sys.stderr)
-
-
-def print_check_summary(report: dict) -> None:
-    differing = [
-        f"{table} / {name}"
-        for table, measured in report["tables"].items()
-        for name, entry in (measured.get("sdmetrics_check") or {}).items()
-        if check_differs(entry)
-    ]
-    verdict = "; ".join(differing) if differing else "none"
-    print(f"\nSDMetrics check: row sets whose scores differ by more than {SDMETRICS_TOLERANCE}: {verdict}")
 
 
 if __name__ == "__main__":
