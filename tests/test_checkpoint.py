@@ -22,6 +22,11 @@ def saved(tmp_path_factory, mixed_table):
     return model.save(tmp_path_factory.mktemp("ckpt") / "gan")
 
 
+def unsigned(meta: dict) -> str:
+    """model.json text without its content checksum, as files saved before it had one: the deeper checks then run."""
+    return json.dumps({key: value for key, value in meta.items() if key != "meta_sha256"})
+
+
 def copy_dir(src, dst):
     dst.mkdir()
     for name in (META_FILE, WEIGHTS_FILE):
@@ -75,7 +80,7 @@ def test_weights_of_another_shape_are_refused(saved, tmp_path):
     other = copy_dir(saved, tmp_path / "o")
     meta = json.loads((other / META_FILE).read_text())
     meta["config"]["latent_dim"] = 7
-    (other / META_FILE).write_text(json.dumps(meta))
+    (other / META_FILE).write_text(unsigned(meta))
     with pytest.raises(CheckpointError, match="do not fit"):
         gen_models.load(other)
 
@@ -126,7 +131,7 @@ def test_a_bad_saved_setting_is_refused_naming_it(saved, tmp_path):
     other = copy_dir(saved, tmp_path / "o")
     meta = json.loads((other / META_FILE).read_text())
     meta["config"]["latent_dim"] = -3
-    (other / META_FILE).write_text(json.dumps(meta))
+    (other / META_FILE).write_text(unsigned(meta))
     with pytest.raises(CheckpointError, match="latent_dim must be a whole number of at least 1, not -3"):
         gen_models.load(other)
 
@@ -138,9 +143,97 @@ def test_an_unknown_model_type_and_a_mismatched_class_are_refused(saved, tmp_pat
     other = copy_dir(saved, tmp_path / "o")
     meta = json.loads((other / META_FILE).read_text())
     meta["model"] = "diffusion"
-    (other / META_FILE).write_text(json.dumps(meta))
+    (other / META_FILE).write_text(unsigned(meta))
     with pytest.raises(CheckpointError, match="unknown model type 'diffusion'"):
         gen_models.load(other)
     meta = read_metadata(saved)
     with pytest.raises(CheckpointError, match="a 'gan' model, not a vae one"):
         VAE.from_state(meta, read_weights(saved, meta))
+
+
+def test_an_edited_model_json_is_caught_by_its_own_checksum(saved, tmp_path):
+    other = copy_dir(saved, tmp_path / "o")
+    meta = json.loads((other / META_FILE).read_text())
+    assert len(meta["meta_sha256"]) == 64
+    meta["config"]["latent_dim"] = 7
+    (other / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="does not match its own checksum"):
+        gen_models.load(other)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.update(format_version="2"), "format_version is '2'"),
+        (lambda m: m.update(format_version=99), "newer Latent Lab"),
+        (lambda m: m.update(config=[1, 2]), "'config' is a list"),
+        (lambda m: m["schema"].update(columns=[["a", "b"]]), "schema's columns"),
+        (lambda m: m.pop("encoder"), "has no 'encoder'"),
+        (lambda m: m["config"].update(latent_dim=-4), "latent_dim must be a whole number"),
+        (lambda m: m["config"].update(generator_hidden=[4096, 4096, 4096]), "do not fit"),
+        (lambda m: m.update(model=["gan"]), "'model' is a list"),
+    ],
+)
+def test_malformed_metadata_is_a_plain_checkpoint_error(saved, tmp_path, change, message):
+    other = copy_dir(saved, tmp_path / "o")
+    meta = json.loads((other / META_FILE).read_text())
+    change(meta)
+    (other / META_FILE).write_text(unsigned(meta))
+    with pytest.raises(CheckpointError, match=message):
+        gen_models.load(other)
+
+
+def test_deeply_nested_metadata_is_refused(saved, tmp_path):
+    other = copy_dir(saved, tmp_path / "o")
+    (other / META_FILE).write_text('{"format": "latent-lab-model", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(CheckpointError, match="nested far too deeply"):
+        gen_models.load(other)
+
+
+def test_inflated_sizes_are_refused_before_any_network_is_built(saved, tmp_path, monkeypatch):
+    from torch import nn
+
+    other = copy_dir(saved, tmp_path / "o")
+    meta = json.loads((other / META_FILE).read_text())
+    meta["config"]["generator_hidden"] = [16_000, 16_000]  # about 1 GB of weights if built
+    (other / META_FILE).write_text(unsigned(meta))
+    built = []
+    real_init = nn.Linear.__init__
+
+    def watching_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        built.append(self.weight.device.type)
+
+    monkeypatch.setattr(nn.Linear, "__init__", watching_init)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        gen_models.load(other)
+    assert built and set(built) == {"meta"}  # every layer was made without memory, then refused
+
+
+@pytest.mark.parametrize("stop_at", [1, 2])
+def test_a_save_stopped_at_any_point_leaves_a_loadable_model(tmp_path, mixed_table, monkeypatch, stop_at):
+    import gen_models.checkpoint as checkpoint
+
+    first = gen_models.create("vae", epochs=1, seed=0)
+    first.fit(mixed_table)
+    first.save(tmp_path / "m")
+    second = gen_models.create("vae", epochs=2, seed=5)
+    second.fit(mixed_table)
+    calls = []
+    real_replace = checkpoint.os.replace
+
+    def dying_replace(src, dst):  # the process is killed at the stop_at-th move into place
+        calls.append(dst)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt("killed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(checkpoint.os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        second.save(tmp_path / "m")
+    monkeypatch.setattr(checkpoint.os, "replace", real_replace)
+    loaded = gen_models.load(tmp_path / "m")
+    expected = first if stop_at == 1 else second  # killed before model.json moved: old; after: new
+    assert loaded.config.epochs == expected.config.epochs
+    for key, value in expected.networks.state_dict().items():
+        assert torch.equal(loaded.networks.state_dict()[key], value)

@@ -485,6 +485,12 @@ class GenerativeModel:
             model.extra = dict(meta.get("extra") or {})
             if meta.get("result"):
                 model.result = TrainResult(**meta["result"])
+            # Sizes come from model.json, which may be edited: build on the meta device first (no memory), and
+            # only build for real once every shape the metadata implies matches the saved weights.
+            with torch.device("meta"):
+                model.build(model.encoder.output_dim, len(model.condition_levels))
+            _check_shapes(model.networks.state_dict(), tensors, cls.name)
+            model.networks = nn.ModuleDict()
             model.build(model.encoder.output_dim, len(model.condition_levels))
         except (KeyError, TypeError, ValueError) as err:  # ModelError is a ValueError: a bad saved setting
             raise CheckpointError(f"The saved metadata is incomplete or inconsistent: {err}") from None
@@ -549,3 +555,19 @@ def _code_number(code: LatentCode, value: Any) -> float:
             f"(its slider offers {code.low:g} to {code.high:g}), not {value!r}."
         )
     return number
+
+
+def _check_shapes(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor], name: str) -> None:
+    """Refuse weights whose names or shapes differ from what the metadata's networks need (CheckpointError)."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    if missing or extra:
+        raise CheckpointError(
+            f"The saved weights do not fit this {name} model: missing {missing[:3]}, unexpected {extra[:3]}."
+        )
+    for key, tensor in expected.items():
+        if tuple(tensor.shape) != tuple(found[key].shape):
+            raise CheckpointError(
+                f"The saved weights do not fit this {name} model: '{key}' is {tuple(found[key].shape)} in the "
+                f"weights but {tuple(tensor.shape)} by the metadata."
+            )
