@@ -219,3 +219,15 @@ def test_cli_sample_fixes_columns(model, tmp_path, capsys):
     assert "'many' is not a number" in capsys.readouterr().err
     assert main([*argv, "--fix", "count=9"]) == 2
     assert "order='random'" in capsys.readouterr().err
+
+
+def test_design_searches_the_codes_by_evolution(model, table):
+    from gen_models.latent.design import design, fit_surrogate
+
+    surrogate = fit_surrogate(model, table, "bimodal", epochs=20)
+    with pytest.raises(gen_models.ModelError, match="method='evolution'"):
+        design(model, table, "bimodal", "max", rows=3, surrogate=surrogate)
+    result = design(model, table, "bimodal", "max", rows=3, method="evolution", steps=8, starts=16, surrogate=surrogate)
+    assert len(result.rows) == 3 and result.codes.shape == (3, len(model.latent_codes()))
+    assert ((result.codes >= 0) & (result.codes <= 1)).all()
+    assert result.history[-1]["latent"] <= result.history[0]["latent"]

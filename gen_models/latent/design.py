@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from gen_models.data.encoders import TabularEncoder
 from gen_models.errors import DataError, ModelError
 from gen_models.latent.features import FeatureSpace
 from gen_models.models.base import GenerativeModel
@@ -87,6 +88,19 @@ def _numeric_target(model: GenerativeModel, target: str) -> None:
         )
 
 
+def feature_space(model: GenerativeModel, real: pd.DataFrame, everything: pd.DataFrame) -> FeatureSpace:
+    """The plain features of a table model's rows, standardised on `real`.
+
+    Through the model's own encoder where that is a TabularEncoder (whose encoded rows FeatureSpace reads,
+    differentiably). A model that encodes rows otherwise (the autoregressive model's tokens) is read through
+    its decoded rows, by a TabularEncoder fitted to `everything` (all of its training rows, so that every
+    level and empty cell it generates has a place).
+    """
+    if isinstance(model.encoder, TabularEncoder):
+        return FeatureSpace(model.encoder, real)
+    return FeatureSpace(TabularEncoder(model.schema, continuous="scale").fit(everything), real)
+
+
 def fit_surrogate(
     model: GenerativeModel, real: pd.DataFrame, target: str, seed: int = 0, epochs: int = 300
 ) -> Surrogate:
@@ -98,14 +112,14 @@ def fit_surrogate(
     _numeric_target(model, target)
     if getattr(model.encoder, "kind", None) != "table":
         raise ModelError("Designing rows works on table models; this model makes images or sequences.")
-    real = real[real[target].notna()].reset_index(drop=True)
+    everything, real = real, real[real[target].notna()].reset_index(drop=True)
     if len(real) < MIN_SURROGATE_ROWS:
         raise DataError(
             f"Only {len(real)} real rows have a value of '{target}'; "
             f"at least {MIN_SURROGATE_ROWS} are needed to learn to predict it.",
             column=target,
         )
-    space = FeatureSpace(model.encoder, real)
+    space = feature_space(model, real, everything)
     features = space.from_frame(real)
     inputs = space.without(target)
     y = torch.tensor(pd.to_numeric(real[target]).to_numpy(dtype=np.float32))
@@ -287,7 +301,7 @@ def design(
     model: a trained table model; real: its training data (for the surrogate and the comparison).
     method: "gradient" (Adam on the codes, through generator and surrogate) or "evolution" (a
         (1+4) evolution strategy per start, using only scores: for generators whose gradients
-        are flat or noisy).
+        are flat or noisy, and the only one for the autoregressive model, whose draws are discrete).
     steps: search steps (default 200 for gradient, 100 for evolution); starts: how many codes
         are searched at once (default max(4 * rows, 64)); the best `rows` are returned.
     plausibility: weight of the prior penalty that keeps codes where the generator was trained.
@@ -325,10 +339,22 @@ def design(
 
     own = space.block(target).start
     own_index = space.numeric_index(target)
+    # Models whose encoded rows FeatureSpace cannot read (tokens) are scored on their decoded rows: no gradient.
+    differentiable = isinstance(model.encoder, TabularEncoder)
+    if method == "gradient" and not differentiable:
+        raise ModelError(
+            f"{model.name} draws each value as a discrete token, so no gradient passes from its rows back to its "
+            "codes: use method='evolution', which searches with scores alone."
+        )
+
+    def features_of(encoded: torch.Tensor) -> torch.Tensor:
+        if differentiable:
+            return space.from_encoded(encoded)
+        return space.from_frame(model.decode(encoded.detach().cpu(), None if c is None else c.cpu()))
 
     def latent_loss(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(n,) objective and (n,) miss of codes z (n, latent_width)."""
-        features = space.from_encoded(model.generate_from_latent(z, c, seed=noise_seed))
+        features = features_of(model.generate_from_latent(z, c, seed=noise_seed))
         miss = _miss(surrogate.predict_features(features), goal, number, surrogate)
         # The generator writes the target column too; asking it to agree with the surrogate keeps
         # the designed rows consistent (a row predicted at 5,000 g should not *say* 3,500 g).

@@ -378,6 +378,8 @@ class Autoregressive(GenerativeModel):
                     f"{name}'s quantile among rows like this one so far: 0 = the lowest value it takes given "
                     f"the columns before it, 1 = the highest"
                 )
+                if self.encoder.bin_counts(name)[1]:
+                    meaning += " (the top of the range, as wide as its chance of being empty, gives an empty cell)"
             codes.append(LatentCode(f"u_{name}", "continuous", meaning, low=0.0, high=1.0, prior="uniform"))
         return codes
 
