@@ -49,6 +49,10 @@ class Trainable(Protocol):
         """Called after each epoch: a sentence saying why training should end here (early stopping), or None."""
         ...
 
+    def sample_encoded(self, n: int, seed: int | None = None) -> torch.Tensor:
+        """(n, data_dim) generated items, encoded: what the health check looks at."""
+        ...
+
 
 def select_device(name: str = "auto") -> torch.device:
     """'auto' -> CUDA when available, else CPU; anything else is passed to torch.device."""
@@ -74,6 +78,32 @@ def resolve_epochs(config: TrainConfig, n_rows: int) -> int:
         return config.epochs
     steps_per_epoch = max(1, n_rows // max(1, min(config.batch_size, n_rows)))
     return max(1, math.ceil(config.auto_steps / steps_per_epoch))
+
+
+# The health check draws this many items ...
+HEALTH_ROWS = 100
+# ... about every this many steps (and after the last epoch); fixed seed, its own generator, no global RNG.
+HEALTH_STEPS = 20
+HEALTH_SEED = 12_345
+# Collapse: fewer distinct generated items than this share of the distinct real ones in as many rows.
+MIN_DISTINCT_SHARE = 0.05
+
+
+def _distinct_rows(x: torch.Tensor) -> int:
+    """Distinct items among encoded rows (n, data_dim), compared to 3 decimals."""
+    return len(np.unique(np.round(x.detach().cpu().numpy().astype(np.float64), 3), axis=0))
+
+
+def _unhealthy(model: Trainable, real_distinct: int) -> str | None:
+    """Why the generated items are unusable (NaN / infinite values, or almost all the same), or None."""
+    with torch.no_grad():
+        sample = model.sample_encoded(HEALTH_ROWS, seed=HEALTH_SEED)
+    if not torch.isfinite(sample).all():
+        return "the generated rows hold missing or infinite numbers"
+    distinct = _distinct_rows(sample)
+    if real_distinct >= 2 and distinct <= max(1, MIN_DISTINCT_SHARE * real_distinct):
+        return f"it generates almost the same row every time ({distinct} different in {HEALTH_ROWS}: mode collapse)"
+    return None
 
 
 def _bad_loss(losses: dict[str, float]) -> str | None:
@@ -112,6 +142,9 @@ def run_training(
     step = len(history)
     # A deep copy: state_dict() shares its tensors with the live weights, which keep changing.
     last_good = copy.deepcopy(model.networks.state_dict())
+    last_healthy, healthy_epoch = last_good, 0
+    real_distinct = _distinct_rows(x[torch.randperm(n_rows, generator=torch.Generator().manual_seed(0))[:HEALTH_ROWS]])
+    check_every = max(1, math.ceil(HEALTH_STEPS / steps_per_epoch))
     model.networks.train()
 
     for epoch in range(1, epochs + 1):
@@ -123,15 +156,20 @@ def run_training(
             step += 1
             bad = _bad_loss(losses)
             if bad is not None:
+                # The end of the last epoch, unless its rows were already unusable: then the last healthy check.
+                kept = epoch - 1
                 model.networks.load_state_dict(last_good)
+                if kept != healthy_epoch and _unhealthy(model, real_distinct) is not None:
+                    model.networks.load_state_dict(last_healthy)
+                    kept = healthy_epoch
                 return TrainResult(
                     status="diverged",
                     message=(
                         f"Training stopped at epoch {epoch}, step {i + 1}: the {bad.replace('_', ' ')} "
                         f"became {losses[bad]}. The model keeps the weights from the end of epoch "
-                        f"{epoch - 1}. Try a smaller learning rate or a different seed."
+                        f"{kept}. Try a smaller learning rate or a different seed."
                     ),
-                    epochs_completed=epoch - 1,
+                    epochs_completed=kept,
                     steps=step,
                     seconds=time.perf_counter() - started,
                 )
@@ -150,6 +188,22 @@ def run_training(
                     seconds=time.perf_counter() - started,
                 )
         last_good = copy.deepcopy(model.networks.state_dict())
+        if epoch % check_every == 0 or epoch == epochs:
+            problem = _unhealthy(model, real_distinct)
+            if problem is not None:
+                model.networks.load_state_dict(last_healthy)
+                return TrainResult(
+                    status="diverged",
+                    message=(
+                        f"Training stopped after epoch {epoch}: {problem}. The model keeps the weights from "
+                        f"epoch {healthy_epoch}, the last that generated usable rows. Try a smaller learning rate "
+                        "or a different seed."
+                    ),
+                    epochs_completed=healthy_epoch,
+                    steps=step,
+                    seconds=time.perf_counter() - started,
+                )
+            last_healthy, healthy_epoch = last_good, epoch
         ending = model.end_epoch(epoch, epochs)  # before on_epoch: an early stop may put back better weights
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
