@@ -141,7 +141,7 @@ def progress(comparison: q.Comparison, polling: bool) -> None:
                 line += f" · epoch {int(snap.progress['epoch'])} of {int(snap.progress['epochs'])}"
         elif entry.run_id:
             curves[title(entry.model)] = runs.quality_records(runs_dir / entry.run_id)
-        if entry.status in ("failed", "skipped") and entry.message:
+        if entry.status in ("failed", "skipped", "waiting") and entry.message:
             line += f" · {entry.message}"
         st.markdown(line)
     if curves:

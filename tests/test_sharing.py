@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -400,3 +401,27 @@ def test_the_data_page_draws_a_column_holding_1e308(root: Path) -> None:
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     notes = [note["text"] for spec in specs for note in spec["layout"].get("annotations", [])]
     assert any("Values range from -1e+308 to 1e+308" in note for note in notes)
+
+
+def test_a_comparison_waits_for_the_sessions_other_training_instead_of_dying(monkeypatch):
+    from ui.core import runs
+    from ui.widgets import quality
+
+    attempts = []
+
+    def refuse_twice(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise runs.TrainingRefused("This session is already training 'penguins · vae'.")
+        return "the run"
+
+    monkeypatch.setattr(runs, "start_run", refuse_twice)
+    monkeypatch.setattr(quality, "COMPARE_RETRY_SECONDS", 0.01)
+    comparison = quality.Comparison.__new__(quality.Comparison)
+    comparison._stop = threading.Event()
+    comparison._lock = threading.Lock()
+    for name in ("session", "runs_dir", "frame", "schema", "data_label", "dataset"):
+        setattr(comparison, name, None)
+    entry = types.SimpleNamespace(condition=None, status="queued", message="")
+    assert comparison._start_when_allowed(entry, model=None) == "the run"
+    assert len(attempts) == 3 and entry.status == "waiting" and "already training" in entry.message

@@ -43,6 +43,9 @@ QUALITY_HINT = (
 )
 SCORE_ROWS = 5000  # synthetic rows scored by the comparison: the scores barely move beyond this
 
+# How often a comparison waiting for the session's other training tries again.
+COMPARE_RETRY_SECONDS = 1.0
+
 
 def default_settings(n_rows: int) -> tuple[int, int]:
     """Epochs and batch size that give about 1,000 training steps: enough for a first look at small tables,
@@ -445,16 +448,10 @@ class Comparison:
             except USER_ERRORS as error:
                 self._set(entry, status="failed", message=str(error))
                 continue
-            run = runs.start_run(
-                self.session,
-                self.runs_dir,
-                model,
-                self.frame,
-                self.schema,
-                entry.condition,
-                self.data_label,
-                self.dataset,
-            )
+            run = self._start_when_allowed(entry, model)
+            if run is None:
+                self._set(entry, status="skipped", message="The comparison was stopped.")
+                continue
             with self._lock:
                 self._current = run
                 entry.run_id, entry.status = run.run_id, "training"
@@ -474,6 +471,26 @@ class Comparison:
             self._set(entry, status="done", message=info.message, scores=scores)
         with self._lock:
             self._current = None
+
+    def _start_when_allowed(self, entry: Any, model: gen_models.GenerativeModel) -> runs.TrainingRun | None:
+        """Start `model`'s run; while the session already trains (a run started on the Train page, another tab),
+        wait for it instead of failing, as the server allows one training per session. None if stopped first."""
+        while not self._stop.is_set():
+            try:
+                return runs.start_run(
+                    self.session,
+                    self.runs_dir,
+                    model,
+                    self.frame,
+                    self.schema,
+                    entry.condition,
+                    self.data_label,
+                    self.dataset,
+                )
+            except runs.TrainingRefused as refusal:
+                self._set(entry, status="waiting", message=str(refusal))
+                self._stop.wait(COMPARE_RETRY_SECONDS)
+        return None
 
     def _score(self, model: gen_models.GenerativeModel) -> dict[str, Any]:
         """Quality, detection AUC and utility of the trained model's rows against the training table."""
