@@ -260,3 +260,10 @@ def test_too_many_levels_caught_at_validation():
     df["colour"] = [f"c{i % 12}" for i in range(len(df))]
     with pytest.raises(DataError, match="'colour' has 12 different values; at most 10"):
         validate_table(df, schema, max_levels=10)
+
+
+def test_a_number_too_large_for_the_models_is_refused_naming_column_and_row():
+    df = pd.DataFrame({"x": [1.0, 2.0, 1e308, 4.0] * 5, "c": list("abcd") * 5})
+    with pytest.raises(DataError, match=r"Column 'x' holds 1e\+308 in row 3.*placeholder") as refused:
+        validate_table(df, infer_schema(df))
+    assert (refused.value.column, refused.value.row) == ("x", 3)

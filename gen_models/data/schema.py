@@ -51,6 +51,8 @@ FEW_LEVELS = 10
 FEW_LEVELS_SHARE = 0.05
 # Warn when more than this share of a used column is empty.
 MOSTLY_EMPTY = 0.5
+# Numbers larger than this overflow the models' 32-bit arithmetic once scaled (1e308 did); refused when read.
+MAX_MAGNITUDE = 1e30
 
 
 @dataclass
@@ -395,12 +397,23 @@ def _check_numbers(series: pd.Series, name: str) -> None:
             column=name,
             row=row,
         )
-    infinite = np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan))
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    infinite = np.isinf(values)
     if infinite.any():
         row = _first_row(infinite)
         raise DataError(
             f"Column '{name}' has an infinite value in row {row} (rows count from 1 under the header). "
             "Replace it with a number or leave the cell empty.",
+            column=name,
+            row=row,
+        )
+    huge = np.abs(np.nan_to_num(values)) > MAX_MAGNITUDE
+    if huge.any():
+        row = _first_row(huge)
+        raise DataError(
+            f"Column '{name}' holds {values[row - 1]:g} in row {row}, too large to learn from (models compute in "
+            f"32-bit numbers; at most {MAX_MAGNITUDE:g} in size). Is it a placeholder for a missing value? "
+            "Leave such cells empty.",
             column=name,
             row=row,
         )
