@@ -203,3 +203,24 @@ def test_schema_round_trips_through_json():
 def test_unknown_column_lookup_raises_data_error():
     with pytest.raises(DataError, match="'nope'"):
         infer_schema(penguins_like()).column("nope")
+
+
+def test_dates_written_in_several_formats_are_dates_and_come_back_in_one():
+    import gen_models
+
+    written = ["2024-01-05", "5 March 2024", "2024/02/07", "March 9, 2024", "2024-04-01"] * 4
+    df = pd.DataFrame({"d": written, "v": [1.5, 2.5, 3.5, 4.5, 5.5] * 4})
+    schema = infer_schema(df)
+    assert schema.column("d").kind == "datetime" and "mixed" in schema.column("d").reason
+    model = gen_models.create("vae", epochs=2, seed=0)
+    model.fit(df)
+    back = pd.to_datetime(model.sample(20, seed=0)["d"], format="%Y-%m-%d")  # ISO dates, every one
+    assert back.between("2023-12-01", "2024-05-01").all()
+
+
+def test_a_column_of_dates_spoiled_by_a_few_cells_says_which_rows():
+    written = ["2024-01-05", "5 March 2024", "2024/02/07", "March 9, 2024", "2024-04-01"] * 4
+    written[3] = "soon"
+    schema = infer_schema(pd.DataFrame({"d": written}))
+    assert schema.column("d").kind == "categorical"
+    assert any("holds dates except in row(s) 4 ('soon')" in warning for warning in schema.warnings)

@@ -51,6 +51,10 @@ FEW_LEVELS = 10
 FEW_LEVELS_SHARE = 0.05
 # Warn when more than this share of a used column is empty.
 MOSTLY_EMPTY = 0.5
+# datetime_format of a text column whose dates are written in several formats.
+MIXED_DATES = "mixed"
+# A text column with at least this share of dates is reported as dates spoiled by a few cells.
+MOSTLY_DATES = 0.8
 # Numbers larger than this overflow the models' 32-bit arithmetic once scaled (1e308 did); refused when read.
 MAX_MAGNITUDE = 1e30
 
@@ -265,11 +269,12 @@ def _inferred_spec(series: pd.Series) -> tuple[ColumnSpec, str | None]:
         datetime_format = _datetime_format(present)
         if datetime_format is not None:
             return spec("datetime", f"text holding dates ({datetime_format})", datetime_format), None
+        date_warning = _unparsed_dates_warning(name, present)
         if n_unique == n_rows and n_rows >= 2:
-            return spec("ignore", "a different value on every row"), (
+            return spec("ignore", "a different value on every row"), date_warning or (
                 f"Column '{name}' has a different value on every row, so it looks like an identifier; it is left out."
             )
-        return spec("categorical", f"text with {n_unique} different values"), None
+        return spec("categorical", f"text with {n_unique} different values"), date_warning
     return spec("ignore", f"type {series.dtype} is not supported"), (
         f"Column '{name}' has type {series.dtype}, which is not supported; it is left out."
     )
@@ -349,7 +354,31 @@ def _datetime_format(present: pd.Series) -> str | None:
     for candidate in candidates:
         if candidate is not None and _parse_datetime_text(present, candidate).notna().all():
             return candidate
+    # Dates written in several formats in one column ("2024-01-05", "5 March 2024"): each is read on its own.
+    if _mixed_dates(present).notna().all():
+        return MIXED_DATES
     return None
+
+
+def _mixed_dates(present: pd.Series) -> pd.Series:
+    """Text read as dates one value at a time (pandas' "mixed" format); NaT where a value is no date."""
+    return _parse_datetime_text(present, MIXED_DATES)
+
+
+def _unparsed_dates_warning(name: str, present: pd.Series) -> str | None:
+    """A warning naming the rows that spoil a column of mostly dates, or None if it is not mostly dates."""
+    if len(present) < 5 or pd.to_numeric(present, errors="coerce").notna().mean() > 0.5:
+        return None
+    parsed = _mixed_dates(present)
+    if parsed.notna().mean() < MOSTLY_DATES:
+        return None
+    bad = present[parsed.isna()]
+    rows = ", ".join(str(int(position) + 1) for position in bad.index[:5])
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    return (
+        f"Column '{name}' holds dates except in row(s) {rows}{more} ('{bad.iloc[0]}'), so it is read as categories. "
+        "Correct or empty those cells and it is read as dates."
+    )
 
 
 def _parse_datetime_text(series: pd.Series, datetime_format: str | None) -> pd.Series:

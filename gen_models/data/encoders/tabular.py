@@ -37,7 +37,7 @@ import pandas as pd
 
 from gen_models.data.encoders.base import Span, one_hot_rows
 from gen_models.data.errors import DataError
-from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
+from gen_models.data.schema import MIXED_DATES, ColumnSpec, TableSchema, parse_datetimes
 from gen_models.data.values import column_numbers, datetime_numbers, datetime_step
 
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ MIN_MODE_WEIGHT = 0.005
 MAX_FIT_VALUES = 2000
 # Continuous columns are given back with at most this many decimals (the data's own, when fewer).
 MAX_DECIMALS = 6
+# One day in microseconds: datetimes whose step is whole days are written as dates.
+DAY_US = 86_400_000_000
 
 
 @dataclass
@@ -506,6 +508,8 @@ def _restore_datetimes(steps: np.ndarray, missing: np.ndarray, col: _NumericColu
     # Dates that came as text go back to text, written the way they were read. Text with a
     # time-zone offset was read as UTC (see schema.parse_datetimes), so it is written as UTC.
     datetime_format = col.datetime_format or "%Y-%m-%d %H:%M:%S"
+    if datetime_format == MIXED_DATES:  # read in several formats: written back in one, ISO 8601
+        datetime_format = "%Y-%m-%d" if col.step_us % DAY_US == 0 else "%Y-%m-%d %H:%M:%S"
     if "%z" in datetime_format or "%Z" in datetime_format:
         series = series.dt.tz_localize("UTC")
     return series.dt.strftime(datetime_format).astype(target)
