@@ -308,7 +308,9 @@ try:
     validate_table(frame, schema)
 except USER_ERRORS as error:
     data.schema = None
-    st.error(f"{error} Change the column's kind above; training is possible once this is fixed.")
+    # Only a problem with one column can be mended by changing its kind; too few rows cannot.
+    advice = " Change the column's kind above, or" if getattr(error, "column", None) else ""
+    st.error(f"{error}{advice} Training is possible once this is fixed.")
 else:
     data.schema = schema
     for warning in schema.warnings:

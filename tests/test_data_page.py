@@ -66,3 +66,11 @@ def test_a_long_series_file_preselects_two_different_columns(data_page: AppTest)
     at.selectbox(key="layout_index").set_value("sid").run()  # the same column twice is refused, not plotted
     assert "two different columns" in texts(at, "error")
     assert "Ready to train" not in texts(at, "success")
+
+
+def test_too_few_rows_says_how_many_are_needed_without_advising_a_kind_change(data_page: AppTest) -> None:
+    at = data_page
+    at.file_uploader(key="csv_upload").upload("tiny.csv", b"a,b\n1,x\n2,y\n3,x\n", "text/csv").run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert "training needs at least 10" in errors and "kind" not in errors

@@ -224,3 +224,11 @@ def test_a_column_of_dates_spoiled_by_a_few_cells_says_which_rows():
     schema = infer_schema(pd.DataFrame({"d": written}))
     assert schema.column("d").kind == "categorical"
     assert any("holds dates except in row(s) 4 ('soon')" in warning for warning in schema.warnings)
+
+
+def test_constant_and_nearly_constant_columns_are_warned_about():
+    df = pd.DataFrame({"same": ["x"] * 40, "mostly": ["a"] * 39 + ["b"], "fine": ["a", "b"] * 20})
+    warnings = " ".join(infer_schema(df).warnings)
+    assert "Column 'same' holds one value ('x') in every row" in warnings
+    assert "Column 'mostly' is 'a' in 98% of rows" in warnings
+    assert "'fine'" not in warnings

@@ -51,6 +51,8 @@ FEW_LEVELS = 10
 FEW_LEVELS_SHARE = 0.05
 # Warn when more than this share of a used column is empty.
 MOSTLY_EMPTY = 0.5
+# A column whose most common value fills this share of its rows gets a warning.
+DOMINANT_SHARE = 0.95
 # datetime_format of a text column whose dates are written in several formats.
 MIXED_DATES = "mixed"
 # A text column with at least this share of dates is reported as dates spoiled by a few cells.
@@ -155,6 +157,8 @@ def infer_schema(
             notes.append(
                 f"Column '{name}' is {spec.missing_rate:.0%} empty; generated data will be mostly empty there too."
             )
+        if spec.kind != "ignore":
+            notes.extend(_one_value_warnings(series, name))
         if spec.kind == "categorical" and spec.n_unique > max_levels:
             if not ignore_unusable or name in requested:
                 raise DataError(_too_many_levels(name, spec.n_unique, max_levels), column=name)
@@ -163,6 +167,20 @@ def infer_schema(
             spec.reason = f"{spec.n_unique} different values: too many to use as categories"
         columns.append(spec)
     return TableSchema(columns=columns, warnings=notes)
+
+
+def _one_value_warnings(series: pd.Series, name: str) -> list[str]:
+    """A warning for a column that is constant, or holds one value in nearly every row."""
+    counts = series.value_counts(dropna=True)
+    if len(counts) == 1:
+        return [f"Column '{name}' holds one value ('{counts.index[0]}') in every row; it will be generated so too."]
+    share = counts.iloc[0] / counts.sum() if len(counts) else 0.0
+    if share >= DOMINANT_SHARE:
+        return [
+            f"Column '{name}' is '{counts.index[0]}' in {share:.0%} of rows; a model sees few of its other values, "
+            "so they may be generated rarely or never."
+        ]
+    return []
 
 
 def conditionable_columns(schema: TableSchema, layout: DataLayout | None = None) -> list[str]:
