@@ -9,6 +9,7 @@ import torch
 
 import gen_models
 from gen_models.data.datasets import dataset_info
+from gen_models.data.layouts import item_count
 from gen_models.data.schema import conditionable_columns
 from gen_models.errors import USER_ERRORS, ModelError
 from gen_models.models import REGISTRY
@@ -98,7 +99,8 @@ def training_form() -> None:
         else:
             options = ([] if cls.needs_condition else [None]) + categorical
             # A bundled set names its natural label (species for penguins): the best default.
-            label = dataset_info(data.dataset_name).label if data.dataset_name else None
+            # An uploaded image or series file names its label in the layout (an RCGAN then learns each class).
+            label = dataset_info(data.dataset_name).label if data.dataset_name else data.layout.label
             condition = st.selectbox(
                 "Condition on (category column)",
                 options=options,
@@ -108,20 +110,24 @@ def training_form() -> None:
                 help="A conditional model learns each category separately, so later you can ask for rows of one.",
             )
 
-    epochs_default, batch_default = default_settings(len(data.frame))
+    # Budgets count items: rows of a table, images, or whole series (67 series of 24 steps are 67 items).
+    n_items = item_count(data.frame, data.layout)
+    item_word = {"table": "rows", "images": "images", "sequences": "series"}[data.layout.kind]
+    epochs_default, batch_default = default_settings(n_items)
     c1, c2, c3 = st.columns(3)
-    # Keys include the data so a new table starts from its own sensible defaults.
+    # Keys include the data and its layout so a new table or reading starts from its own sensible defaults.
+    budget_key = data.source if data.layout.kind == "table" else f"{data.source}_{data.layout.kind}_{n_items}"
     epochs = c1.number_input(
-        "Epochs (passes over the data)", 1, 10_000, epochs_default, key=f"train_epochs_{data.source}"
+        "Epochs (passes over the data)", 1, 10_000, epochs_default, key=f"train_epochs_{budget_key}"
     )
     batch_size = c2.number_input(
-        "Batch size (rows per step)", 2, 100_000, batch_default, key=f"train_batch_{data.source}"
+        f"Batch size ({item_word} per step)", 2, 100_000, batch_default, key=f"train_batch_{budget_key}"
     )
     seed = c3.number_input(
         "Seed", 0, 2**31 - 1, 0, key="train_seed", help="The same seed and settings train the same model again."
     )
-    steps = int(epochs) * max(1, len(data.frame) // min(int(batch_size), len(data.frame)))
-    st.caption(f"That is {steps:,} training steps.")
+    steps = int(epochs) * max(1, n_items // min(int(batch_size), n_items))
+    st.caption(f"That is {steps:,} training steps over {n_items:,} {item_word}.")
 
     settings: dict[str, object] = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed)}
     with st.expander("Advanced settings"):

@@ -74,3 +74,25 @@ def test_too_few_rows_says_how_many_are_needed_without_advising_a_kind_change(da
     assert not at.exception
     errors = texts(at, "error")
     assert "training needs at least 10" in errors and "kind" not in errors
+
+
+def test_a_series_file_counts_its_budget_in_series_and_conditions_on_its_label(data_page: AppTest) -> None:
+    rows = [
+        {"sid": s, "t": t, "value": np.sin(t / 4 + s), "cls": "a" if s % 2 else "b"}
+        for s in range(67)
+        for t in range(24)
+    ]
+    at = data_page
+    at.file_uploader(key="csv_upload").upload(
+        "power.csv", pd.DataFrame(rows).to_csv(index=False).encode(), "text/csv"
+    ).run()
+    assert at.session_state["data"].layout.label == "cls"
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    at.radio(key="train_architecture").set_value("rcgan").run()
+    caption = texts(at, "caption")
+    assert "over 67 series" in caption
+    batch = next(n for n in at.number_input if n.key.startswith("train_batch_")).value
+    epochs = next(n for n in at.number_input if n.key.startswith("train_epochs_")).value
+    assert f"That is {epochs * max(1, 67 // min(batch, 67)):,} training steps over 67 series" in caption
+    assert at.selectbox(key="train_condition_rcgan").value == "cls"

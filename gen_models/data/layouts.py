@@ -72,3 +72,13 @@ def parse_image_shape(text: str) -> tuple[int, int]:
     if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
         raise DataError(f"An image shape looks like 28x28 (height x width), not '{text}'.")
     return int(parts[0]), int(parts[1])
+
+
+def item_count(frame: Any, layout: DataLayout) -> int:
+    """How many items a table holds under `layout`: rows, images, or whole series (long series: distinct ids).
+
+    Training budgets count items, not rows: 67 series of 24 steps are 67 items, not 1,608.
+    """
+    if layout.kind == "sequences" and not layout.wide and layout.sequence_key in frame.columns:
+        return int(frame[layout.sequence_key].nunique(dropna=False))
+    return len(frame)
