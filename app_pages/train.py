@@ -132,6 +132,11 @@ def training_form() -> None:
     settings: dict[str, object] = {"epochs": int(epochs), "batch_size": int(batch_size), "seed": int(seed)}
     with st.expander("Advanced settings"):
         settings.update(advanced_settings(cls.Config, name))
+    try:  # every setting is checked now, not when the run starts: creating a model only checks its Config
+        gen_models.create(name, **settings)
+    except USER_ERRORS as error:
+        st.error(f"{error} Change it under Advanced settings to start training.")
+        can_start = False
 
     running = [run for run in runs.session_runs(sid) if run.running]
     if running:

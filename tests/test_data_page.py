@@ -96,3 +96,15 @@ def test_a_series_file_counts_its_budget_in_series_and_conditions_on_its_label(d
     epochs = next(n for n in at.number_input if n.key.startswith("train_epochs_")).value
     assert f"That is {epochs * max(1, 67 // min(batch, 67)):,} training steps over 67 series" in caption
     assert at.selectbox(key="train_condition_rcgan").value == "cls"
+
+
+def test_an_out_of_range_advanced_setting_is_named_before_any_run_starts(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="use_penguins").click().run()
+    at.radio(key="train_architecture").set_value("vae").run()
+    at.number_input(key="adv_vae_latent_dim").set_value(-1000).run()
+    assert not at.exception
+    assert "latent_dim must be a whole number of at least 1, not -1000" in texts(at, "error")
+    assert at.button(key="start_training").disabled
