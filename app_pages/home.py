@@ -100,7 +100,10 @@ def device_line(polling: bool) -> None:
     if gpu:
         st.caption(f"Training runs on a GPU: {gpu}.")
     else:
-        st.caption("Training runs on the CPU (no GPU found): the example tables take about a minute per model.")
+        st.caption(
+            "Training runs on the CPU (no GPU found): at the Train page's defaults an example table takes "
+            "10 s to about a minute and a half per model (measured on 2 shared cores); MNIST images take minutes."
+        )
 
 
 device_line(polling)
