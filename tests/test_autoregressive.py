@@ -189,8 +189,14 @@ def test_same_seed_same_rows_and_save_load_identical(model, tmp_path):
     np.testing.assert_array_equal(model.encode(first), loaded.encode(first))
 
 
+def test_the_default_budget_adapts_to_the_table_size(table):
+    model = gen_models.create("autoregressive", seed=0, auto_steps=40, max_epochs=6)
+    assert model.fit(table.head(128)).epochs_completed == 6  # 2 steps an epoch: 20 epochs, capped at 6
+    assert model.fit(table).epochs_completed == 4  # 12 steps an epoch: 4 epochs for about 40 steps
+
+
 def test_early_stopping_holds_rows_out_and_keeps_the_best_epoch(table):
-    model = gen_models.create("autoregressive", seed=0, patience=3, auto_steps=400)
+    model = gen_models.create("autoregressive", seed=0, patience=3, validation_share=0.1)
     result = model.fit(table.head(300))
     assert result.status == "finished"
     assert "on 30 held-out rows" in result.message and "Kept the weights of epoch" in result.message

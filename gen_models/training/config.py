@@ -33,6 +33,7 @@ class TrainConfig:
 
     epochs: int | None = None  # passes over the data; None = enough for about `auto_steps` steps
     auto_steps: int = 600  # the step budget used when epochs is None: small tables get more epochs
+    max_epochs: int | None = None  # ... but, when set, at most this many (so a small table is not learnt by heart)
     batch_size: int = 500  # rows per step; capped at the number of rows
     seed: int = 0  # one seed fixes initial weights, batch order and noise: a rerun on the same machine repeats exactly
     device: str = "auto"  # "auto" picks CUDA when present, else CPU; or "cpu", "cuda", "cuda:1"
@@ -41,6 +42,8 @@ class TrainConfig:
         if self.epochs is not None:
             check_whole("epochs", self.epochs, 0)  # 0: build the networks without training them (a baseline)
         check_whole("auto_steps", self.auto_steps, 1)
+        if self.max_epochs is not None:
+            check_whole("max_epochs", self.max_epochs, 1)
         check_whole("batch_size", self.batch_size, 1)
         check_whole("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.device, str) or not DEVICE_PATTERN.fullmatch(self.device):

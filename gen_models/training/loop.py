@@ -73,11 +73,13 @@ def seed_everything(seed: int) -> None:
 
 
 def resolve_epochs(config: TrainConfig, n_rows: int) -> int:
-    """The number of epochs a run will do: `config.epochs`, or enough for about `auto_steps` steps."""
+    """The number of epochs a run will do: `config.epochs`, or enough for about `auto_steps` steps (at most
+    `max_epochs` where that is set)."""
     if config.epochs is not None:
         return config.epochs
     steps_per_epoch = max(1, n_rows // max(1, min(config.batch_size, n_rows)))
-    return max(1, math.ceil(config.auto_steps / steps_per_epoch))
+    epochs = max(1, math.ceil(config.auto_steps / steps_per_epoch))
+    return epochs if config.max_epochs is None else min(epochs, config.max_epochs)
 
 
 # The health check draws this many items ...
