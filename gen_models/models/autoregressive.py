@@ -115,27 +115,33 @@ def bin_groups(counts: list[int], n_groups: int) -> np.ndarray:
 
 @dataclass
 class TokenTables:
-    """Every column's tokens and their groups, padded to (n_columns, most_tokens) tensors.
+    """Every column's tokens and their groups, as (n_columns, most_tokens) or (n_columns, most_groups) tensors.
 
     group: each token's group (-1 on padding); log_within: log p(token | its group) from the training counts
-    (float64, -inf on padding); mid: where a token sits in its group by those counts, from -0.5 (its bottom)
-    to 0.5 (its top). The network tilts p(token | group) by exp(slope * mid), with a slope per row and column,
-    so a number can still lean towards the top or bottom of its group with the columns before it.
+    (float64); mid: where a token sits in its group by those counts, from -0.5 (its bottom) to 0.5 (its top);
+    first / size: each group's first token and number of tokens (a group's tokens are consecutive); width:
+    the most tokens in any group. The network tilts p(token | group) by exp(slope * mid), with a slope per
+    row and column, so that a number can still lean towards the top or bottom of its group.
     """
 
     group: torch.Tensor
     log_within: torch.Tensor
     mid: torch.Tensor
+    first: torch.Tensor
+    size: torch.Tensor
     n_groups: list[int]
+    width: int
 
     @classmethod
     def of(cls, columns: list[tuple[list[int], np.ndarray]]) -> TokenTables:
         """From each column's (n_tokens,) training counts and groups (consecutive tokens share a group)."""
         most = max(len(counts) for counts, _ in columns)
-        group = torch.full((len(columns), most), -1, dtype=torch.long)
-        log_within = torch.full((len(columns), most), float("-inf"), dtype=torch.float64)
-        mid = torch.zeros(len(columns), most, dtype=torch.float64)
         n_groups = [int(groups.max()) + 1 for _, groups in columns]
+        group = torch.full((len(columns), most), -1, dtype=torch.long)
+        log_within = torch.zeros(len(columns), most, dtype=torch.float64)
+        mid = torch.zeros(len(columns), most, dtype=torch.float64)
+        first = torch.zeros(len(columns), max(n_groups), dtype=torch.long)
+        size = torch.zeros(len(columns), max(n_groups), dtype=torch.long)
         for j, (counts, groups) in enumerate(columns):
             counts_array = np.asarray(counts, dtype=np.float64)
             within = counts_array / np.bincount(groups, weights=counts_array)[groups]
@@ -146,17 +152,33 @@ class TokenTables:
             group[j, :k] = torch.as_tensor(groups)
             log_within[j, :k] = torch.as_tensor(np.log(within))
             mid[j, :k] = torch.as_tensor(below + within / 2 - 0.5)
-        return cls(group, log_within, mid, n_groups)
+            first[j, : n_groups[j]] = torch.as_tensor(np.searchsorted(groups, np.arange(n_groups[j])))
+            size[j, : n_groups[j]] = torch.as_tensor(np.bincount(groups))
+        return cls(group, log_within, mid, first, size, n_groups, int(size.max()))
 
     def to(self, device: torch.device) -> TokenTables:
-        moved = [tensor.to(device) for tensor in (self.group, self.log_within, self.mid)]
-        return TokenTables(*moved, self.n_groups)
+        moved = [tensor.to(device) for tensor in (self.group, self.log_within, self.mid, self.first, self.size)]
+        return TokenTables(*moved, self.n_groups, self.width)
 
-    def log_within_given(self, groups: torch.Tensor, slopes: torch.Tensor, columns: list[int]) -> torch.Tensor:
-        """log p(token | group, slope): (B, k) groups and slopes of k columns -> (B, k, most_tokens), float64."""
-        tilted = self.log_within[columns] + slopes.double()[:, :, None] * self.mid[columns]
-        tilted = tilted.masked_fill(self.group[columns] != groups[:, :, None], float("-inf"))
-        return torch.log_softmax(tilted, dim=2)
+    def within(
+        self, groups: torch.Tensor, slopes: torch.Tensor, columns: list[int]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The tokens of each row's group and log p(token | group, slope), for k columns.
+
+        groups, slopes: (B, k) -> tokens (B, k, width), long, and their log-probabilities (B, k, width),
+        float64, -inf past the group's own tokens. A group's tokens come in order, so index i here is the
+        group's i-th token.
+        """
+        index = torch.tensor(columns, device=groups.device)[None, :]
+        first, size = self.first[index, groups], self.size[index, groups]
+        offsets = torch.arange(self.width, device=groups.device)
+        tokens = (first[:, :, None] + offsets).clamp_max(self.group.shape[1] - 1)
+        tilted = (
+            self.log_within[index[:, :, None], tokens]
+            + slopes.double()[:, :, None] * self.mid[index[:, :, None], tokens]
+        )
+        tilted = tilted.masked_fill(offsets >= size[:, :, None], float("-inf"))
+        return tokens, torch.log_softmax(tilted, dim=2)
 
 
 class ColumnHeads(nn.Module):
@@ -245,7 +267,8 @@ class Autoregressive(GenerativeModel):
             if empty:  # "empty" is a group of its own
                 counts, groups = [*counts, empty], np.append(groups, groups.max() + 1)
             columns.append((counts, groups))
-        self.tables = TokenTables.of(columns)
+        with torch.device("cpu"):  # plain look-up tables, even when from_state first builds on the meta device
+            self.tables = TokenTables.of(columns)
         self.ranked = [j for j, name in enumerate(encoder.columns) if not encoder.is_categorical(name)]
         self.n_tokens = torch.tensor(encoder.token_counts, dtype=torch.float32)
         group_counts = self.tables.n_groups
@@ -302,8 +325,9 @@ class Autoregressive(GenerativeModel):
         logits, slopes = self.net(groups, ranks, before)
         log_group = torch.log_softmax(logits, dim=2).gather(2, groups[:, :, None]).squeeze(2)
         tables = self.tables.to(x.device)
-        everything = list(range(tokens.shape[1]))
-        log_token = tables.log_within_given(groups, slopes, everything).gather(2, tokens[:, :, None]).squeeze(2)
+        _, log_within = tables.within(groups, slopes, list(range(tokens.shape[1])))
+        inside = tokens - tables.first[torch.arange(tokens.shape[1], device=x.device)[None, :], groups]
+        log_token = log_within.gather(2, inside[:, :, None]).squeeze(2)
         return log_group + log_token.to(log_group.dtype)
 
     def _nll(self, x: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
@@ -425,8 +449,9 @@ class Autoregressive(GenerativeModel):
                 logits, slopes = self.net.column_logits(groups, ranks, before, j)
                 probs = torch.softmax(logits.double(), dim=1)
                 group, rest = _inverse_cdf(probs, u[:, j].double())
-                within = tables.log_within_given(group[:, None], slopes[:, None], [j])[:, 0].exp()
-                tokens[:, j], positions[:, j] = _inverse_cdf(within, rest)
+                candidates, log_within = tables.within(group[:, None], slopes[:, None], [j])
+                inside, positions[:, j] = _inverse_cdf(log_within[:, 0].exp(), rest)
+                tokens[:, j] = candidates[:, 0].gather(1, inside[:, None]).squeeze(1)
         rows = torch.stack([tokens.to(torch.float64), positions], dim=2).reshape(n, -1)
         return rows.to(torch.float64 if u.dtype == torch.float64 else torch.float32)
 
@@ -438,10 +463,11 @@ class Autoregressive(GenerativeModel):
         tokens, positions = x[:, 0::2].long(), x[:, 1::2].double()
         groups, ranks = self._groups_and_ranks(tokens, x[:, 1::2])
         logits, slopes = self.net(groups, ranks, self._before(self.order, x.device))
-        everything = list(range(tokens.shape[1]))
-        within = self.tables.to(x.device).log_within_given(groups, slopes, everything).exp()
+        tables = self.tables.to(x.device)
+        _, log_within = tables.within(groups, slopes, list(range(tokens.shape[1])))
+        inside = tokens - tables.first[torch.arange(tokens.shape[1], device=x.device)[None, :], groups]
         group_below, group_p = _interval(torch.softmax(logits.double(), dim=2), groups)
-        token_below, token_p = _interval(within, tokens)
+        token_below, token_p = _interval(log_within.exp(), inside)
         u = group_below + group_p * (token_below + token_p * positions)
         return u[:, self._coded()]
 
