@@ -70,6 +70,9 @@ METHOD_TIMEOUT_S = 3 * 3600
 DEFAULT_THREADS = 1
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
+# A failed method's row shows at most this much of its error (the JSON has all of it).
+ERROR_CELL_CHARS = 160
+
 # Peer name -> the venv it runs in.
 PEERS = {"tabular_argn": "engine", "arfpy": "engine", "gaussian_copula": "sdv", "tvae": "sdv"}
 TORCH_CPU = ["torch==2.13.0"]  # pinned and first: its CPU build, not the multi-GB CUDA one a bare torch pulls
@@ -271,6 +274,13 @@ def number(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def signed(value: float | None) -> str:
+    """A difference to 4 decimals, with 0 for one that rounds to nothing (not "-0.0000")."""
+    if value is None:
+        return "n/a"
+    return "0" if abs(value) < 5e-5 else f"{value:+.4f}"
+
+
 def quality_cell(scores: dict) -> str:
     return f"{number(scores['quality'])} ({number(scores['column_shapes'])} / {number(scores['pair_trends'])})"
 
@@ -301,7 +311,7 @@ def print_table(table: Table, results: dict[str, dict], holdout_copies: float, b
     for method, result in results.items():
         name = method_label(method, best)
         if "quality" not in result:
-            error = result.get("error", "no rows").replace("|", "/")  # a | would end the Markdown cell
+            error = result.get("error", "no rows").replace("|", "/")[:ERROR_CELL_CHARS]  # a | would end the cell
             print(f"| {name} | failed: {error} | | | | | | | |")
             continue
         ml = result["ml_efficacy"]
@@ -426,7 +436,7 @@ def print_check(table: Table, check: dict[str, dict]) -> None:
     for name, entry in check.items():
         print(
             f"| {name} | {quality_cell(entry['ours'])} | {quality_cell(entry['sdmetrics'])} "
-            f"| {number(entry['difference']['quality'], 4)} |"
+            f"| {signed(entry['difference']['quality'])} |"
         )
     for name, entry in check.items():
         columns = ", ".join(

@@ -99,7 +99,18 @@ def arfpy(train: pd.DataFrame, n: int, job: dict) -> tuple[Callable, Callable]:
         state["forest"].forde()
 
     def sample() -> pd.DataFrame:
-        rows = state["forest"].forge(n=n)
+        try:
+            rows = state["forest"].forge(n=n)
+        except ValueError as err:
+            gaps = [column for column, kind in kinds.items() if kind != "categorical" and train[column].isna().any()]
+            if not gaps:
+                raise
+            # Its forests split rows with gaps, so a leaf can hold fewer than two values of a column: no spread for the
+            # truncated normal it draws from (the same table without those rows samples).
+            raise ValueError(
+                f"arfpy {metadata.version('arfpy')} cannot sample numeric columns with gaps ({', '.join(gaps)}): "
+                "a leaf with under two of a column's values has no spread to draw from"
+            ) from err
         rows.columns = train.columns
         return restore_dtypes(rows, train, kinds)
 
