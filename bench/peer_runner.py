@@ -3,8 +3,8 @@
     python -m bench.peer_runner JOB.json        # from the repository root, with the venv the job needs
 
 `bench.bench_peers` writes the job and reads what it leaves. A fit job is
-``{"method", "train": Parquet path, "rows": n, "kinds": {column: kind}, "condition": column or null,
-"workdir", "samples": Parquet path to write, "result": JSON path to write}``; the result is
+``{"method", "train": Parquet path, "rows": n, "kinds": {column: kind}, "condition": column or null, "fit_seed",
+"sample_seed", "workdir", "samples": Parquet path to write, "result": JSON path to write}``; the result is
 ``{"fit_s", "sample_s", "versions"}``. The ``sdmetrics_quality`` job is ``{"method", "real", "synthetic": {name:
 Parquet path}, "kinds", "result"}`` and its result ``{name: {"quality", "column_shapes", "pair_trends",
 "columns": {column: score}, "pairs": [{"columns", "score", "counted"}]}}``.
@@ -52,6 +52,8 @@ def versions(*packages: str) -> dict[str, str]:
 
 
 def ours(name: str) -> Callable:
+    """One of our registry models at its defaults (a condition column only for one that needs it)."""
+
     def prepare(train: pd.DataFrame, n: int, job: dict) -> tuple[Callable, Callable]:
         import gen_models
 
