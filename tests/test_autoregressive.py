@@ -237,3 +237,11 @@ def test_design_searches_the_codes_by_evolution(model, table):
     assert len(result.rows) == 3 and result.codes.shape == (3, len(model.latent_codes()))
     assert ((result.codes >= 0) & (result.codes <= 1)).all()
     assert result.history[-1]["latent"] <= result.history[0]["latent"]
+
+
+def test_perturbation_moves_rows_through_their_codes(model, table):
+    result = gen_models.perturb(model, table.head(4), 0.0, per_item=2)
+    same = result.latent_items.reset_index(drop=True)  # no noise: each row comes back as itself
+    pd.testing.assert_series_equal(same["kind"], table["kind"].head(4).repeat(2).reset_index(drop=True))
+    moved = gen_models.perturb(model, table.head(4), 0.5, per_item=5, seed=1)
+    assert len(moved.latent_items) == 20 and moved.latent_items["count"].nunique() > 1

@@ -17,8 +17,7 @@ import pandas as pd
 import torch
 
 from gen_models.errors import DataError, ModelError
-from gen_models.latent.design import nearest_distances, realism, snap_levels
-from gen_models.latent.features import FeatureSpace
+from gen_models.latent.design import feature_space, nearest_distances, realism, snap_levels
 from gen_models.models.base import GenerativeModel
 
 MAX_ITEMS = 2000  # originals x copies per call: enough for any figure, quick on a CPU
@@ -91,7 +90,9 @@ def perturb(
     latent_items = model.decode(encoded.cpu(), None if c is None else c.cpu())
 
     if model.encoder.kind == "table":
-        space = FeatureSpace(model.encoder, real)
+        # Every row the space reads must fit its encoder: for a model with its own (token) encoding that is
+        # fitted here, the generated items too, not only the few real ones.
+        space = feature_space(model, real, pd.concat([real, items, latent_items], ignore_index=True))
         with torch.no_grad():
             original_features = space.from_frame(items).repeat_interleave(per_item, dim=0)
             noisy = original_features + scale * torch.randn(original_features.shape, generator=generator)

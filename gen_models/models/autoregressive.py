@@ -421,7 +421,7 @@ class Autoregressive(GenerativeModel):
         Deterministic: the u's decide every draw (float64 u's give back encoded rows exactly).
         """
         u = torch.zeros(len(z), len(self.encoder.columns), dtype=z.dtype, device=z.device)
-        u[:, self._coded()] = z
+        u[:, self._coded()] = z.clamp(0.0, 1.0)  # a search or added noise may step outside the codes' range
         fixed = {}
         if c is not None:
             fixed[self.encoder.columns.index(self.condition_column)] = (c.argmax(dim=1), torch.full((len(z),), 0.5))
