@@ -53,6 +53,8 @@ RECIPES: dict[str, Recipe] = {
     "cgan_penguins": Recipe("penguins", "cgan", {"seed": 0}, condition="species"),
     "vae_penguins": Recipe("penguins", "vae", {"seed": 0}),
     "gan_weather": Recipe("weather", "gan", {"seed": 0}),
+    "autoregressive_penguins": Recipe("penguins", "autoregressive", {"seed": 0}),
+    "autoregressive_gpa": Recipe("gpa", "autoregressive", {"seed": 0}),
     "aae_mnist": Recipe(
         "mnist",
         "aae",
@@ -145,9 +147,9 @@ RECIPES: dict[str, Recipe] = {
 
 
 FIGURE_NAMES = {
-    "quality": "quality of 10,000 sampled rows against the training data (SDMetrics-style, 1 = identical)",
-    "column_shapes": "column shapes (1 - KS or TVD per column, averaged)",
-    "pair_trends": "pair trends (correlation / contingency similarity, averaged)",
+    "quality": "quality of 10,000 sampled rows against the training data (SDMetrics' QualityReport, 1 = identical)",
+    "column_shapes": "column shapes (KSComplement or TVComplement per column, averaged)",
+    "pair_trends": "pair trends (correlation / contingency similarity over the pairs related in the real data)",
 }
 
 
