@@ -13,7 +13,7 @@ from gen_models.data.layouts import item_count
 from gen_models.data.schema import conditionable_columns
 from gen_models.errors import USER_ERRORS, ModelError
 from gen_models.models import REGISTRY
-from gen_models.training import TrainConfig, setting_from_text
+from gen_models.training import TrainConfig, resolve_epochs, setting_from_text
 from ui.core import runs
 from ui.core.architectures import ARCHITECTURES, dot
 from ui.core.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
@@ -121,9 +121,13 @@ def training_form() -> None:
     n_items = item_count(data.frame, data.layout)
     item_word = {"table": "rows", "images": "images", "sequences": "series"}[data.layout.kind]
     epochs_default, batch_default = default_settings(n_items)
+    own_budget = cls.Config().max_epochs is not None  # a model that caps its own epochs (autoregressive)
+    if own_budget:  # start from the budget it would choose itself, so the cap that keeps it from memorising holds
+        epochs_default, batch_default = resolve_epochs(cls.Config(), n_items), cls.Config().batch_size
     c1, c2, c3 = st.columns(3)
     # Keys include the data and its layout so a new table or reading starts from its own sensible defaults.
     budget_key = data.source if data.layout.kind == "table" else f"{data.source}_{data.layout.kind}_{n_items}"
+    budget_key += f"_{name}" if own_budget else ""
     epochs = c1.number_input(
         "Epochs (passes over the data)", 1, 10_000, epochs_default, key=f"train_epochs_{budget_key}"
     )

@@ -108,3 +108,15 @@ def test_an_out_of_range_advanced_setting_is_named_before_any_run_starts(tmp_pat
     assert not at.exception
     assert "latent_dim must be a whole number of at least 1, not -1000" in texts(at, "error")
     assert at.button(key="start_training").disabled
+
+
+def test_the_autoregressive_model_is_offered_first_for_tables_with_its_own_budget(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="use_penguins").click().run()
+    assert at.radio(key="train_architecture").value == "autoregressive"
+    assert "Recommended for tables" in texts(at, "caption")
+    # Its own budget (about 1,500 steps, at most 60 epochs), not the page's generic one that would overfit it.
+    assert at.number_input(key="train_epochs_bundled:penguins_autoregressive").value == 60
+    assert at.number_input(key="train_batch_bundled:penguins_autoregressive").value == 64

@@ -215,7 +215,8 @@ def test_compare_starts_from_the_train_budget_and_shows_model_titles(runs_root: 
     at = AppTest.from_file(APP, default_timeout=180).run()
     at.switch_page("app_pages/train.py").run()
     at.button(key="use_penguins").click().run()
-    train_epochs = at.number_input(key="train_epochs_bundled:penguins").value
+    at.radio(key="train_architecture").set_value("wgan_gp").run()  # the page's shared budget (the autoregressive
+    train_epochs = at.number_input(key="train_epochs_bundled:penguins").value  # model, first for tables, has its own)
     train_batch = at.number_input(key="train_batch_bundled:penguins").value
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception and not at.error
