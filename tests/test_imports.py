@@ -152,3 +152,20 @@ def test_a_package_importing_its_submodules_is_no_cycle_but_a_name_from_a_packag
     assert f"{data}.reading" in graph[data]  # data/__init__.py imports its submodules ...
     assert data not in graph[f"{data}.reading"]  # ... which do not depend on the package they run inside
     assert data in graph[f"{PACKAGE}.models.base"]  # `from gen_models.data import TableSchema` runs data/__init__
+
+
+def test_no_module_imports_another_modules_private_names():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "gen_models"
+    crossings = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gen_models"):
+                crossings += [
+                    f"{path.relative_to(package.parent)}: {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert not crossings, "private names imported across modules:\n" + "\n".join(crossings)

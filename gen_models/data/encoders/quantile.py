@@ -30,13 +30,13 @@ import pandas as pd
 
 from gen_models.data.encoders.base import Span, one_hot_rows
 from gen_models.data.encoders.tabular import (
-    _CategoricalColumn,
-    _category_codes,
-    _check_finite,
-    _decode_categorical,
-    _fit_categorical,
-    _get_column,
-    _restore_numeric,
+    CategoricalColumn,
+    category_codes,
+    check_finite,
+    decode_categorical,
+    fit_categorical,
+    get_column,
+    restore_numeric,
 )
 from gen_models.data.errors import DataError
 from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
@@ -98,18 +98,18 @@ class QuantileEncoder:
         self.schema = schema
         self.max_bins = max_bins
         self.rows_per_bin = rows_per_bin
-        self._columns: list[_BinnedColumn | _CategoricalColumn] | None = None
+        self._columns: list[_BinnedColumn | CategoricalColumn] | None = None
 
     # --- fitting ---------------------------------------------------------------------------
 
     def fit(self, df: pd.DataFrame) -> QuantileEncoder:
         """Learn the levels of categorical columns and the bins of numeric ones."""
-        columns: list[_BinnedColumn | _CategoricalColumn] = []
+        columns: list[_BinnedColumn | CategoricalColumn] = []
         for name in self.schema.used_columns:
-            series = _get_column(df, name)
+            series = get_column(df, name)
             spec = self.schema.column(name)
             columns.append(
-                _fit_categorical(series, spec) if spec.kind == "categorical" else self._fit_binned(series, spec)
+                fit_categorical(series, spec) if spec.kind == "categorical" else self._fit_binned(series, spec)
             )
         self._columns = columns
         return self
@@ -117,7 +117,7 @@ class QuantileEncoder:
     def _fit_binned(self, series: pd.Series, spec: ColumnSpec) -> _BinnedColumn:
         step_us = datetime_step(datetime_numbers(parse_datetimes(series, spec), "us")) if spec.kind == "datetime" else 1
         x = column_numbers(series, spec, step_us)
-        _check_finite(x, spec.name)
+        check_finite(x, spec.name)
         present = x[~np.isnan(x)]
         if len(present) == 0:
             raise DataError(f"Column '{spec.name}' has no values: every cell is empty.", column=spec.name)
@@ -167,12 +167,12 @@ class QuantileEncoder:
     def bin_counts(self, column: str) -> tuple[list[int], int]:
         """How many training cells of a numeric column fell in each of its bins, and how many were empty."""
         col = self._column(column)
-        if isinstance(col, _CategoricalColumn):
+        if isinstance(col, CategoricalColumn):
             raise DataError(f"Column '{column}' is categorical: its tokens are levels, not bins.", column=column)
         return list(col.counts), col.missing_count
 
     def is_categorical(self, column: str) -> bool:
-        return isinstance(self._column(column), _CategoricalColumn)
+        return isinstance(self._column(column), CategoricalColumn)
 
     def levels(self, column: str) -> list:
         """Levels of a categorical column in token order; None last if the column had empty cells."""
@@ -185,7 +185,7 @@ class QuantileEncoder:
 
     def condition_matrix(self, df: pd.DataFrame, column: str) -> np.ndarray:
         """(n_rows, n_levels) one-hot values of a categorical column, in token order."""
-        tokens = _category_codes(_get_column(df, column), self._categorical(column))
+        tokens = category_codes(get_column(df, column), self._categorical(column))
         return np.eye(len(self.levels(column)), dtype=np.float32)[tokens]
 
     # --- encoding --------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class QuantileEncoder:
         columns = self._fitted()
         out = np.zeros((len(df), self.output_dim), dtype=np.float32)
         for j, col in enumerate(columns):
-            tokens, positions = self._encode_series(_get_column(df, col.name), col)
+            tokens, positions = self._encode_series(get_column(df, col.name), col)
             out[:, 2 * j] = tokens
             out[:, 2 * j + 1] = positions
         return out
@@ -208,7 +208,7 @@ class QuantileEncoder:
         """
         col = self._column(column)
         values = [None if isinstance(value, str) and not value.strip() else value for value in values]
-        if isinstance(col, _CategoricalColumn):
+        if isinstance(col, CategoricalColumn):
             tokens = self.one_hot(column, values).argmax(axis=1)
             return tokens, np.full(len(values), 0.5)
         series = pd.Series(values, dtype=object)
@@ -220,11 +220,11 @@ class QuantileEncoder:
             raise DataError(f"'{bad}' is not {what}, so it cannot be a value of '{column}'.", column=column)
         return self._encode_series(series, col)
 
-    def _encode_series(self, series: pd.Series, col: _BinnedColumn | _CategoricalColumn) -> tuple:
-        if isinstance(col, _CategoricalColumn):
-            return _category_codes(series, col), np.full(len(series), 0.5)
+    def _encode_series(self, series: pd.Series, col: _BinnedColumn | CategoricalColumn) -> tuple:
+        if isinstance(col, CategoricalColumn):
+            return category_codes(series, col), np.full(len(series), 0.5)
         x = column_numbers(series, self.schema.column(col.name), col.step_us)
-        _check_finite(x, col.name)
+        check_finite(x, col.name)
         missing = np.isnan(x)
         if missing.any() and not col.has_missing:
             row = int(np.argmax(missing)) + 1
@@ -255,12 +255,12 @@ class QuantileEncoder:
         for j, col in enumerate(columns):
             tokens = np.clip(np.round(x[:, 2 * j]), 0, _n_tokens(col) - 1).astype(np.int64)
             positions = np.clip(x[:, 2 * j + 1], 0.0, MAX_POSITION)
-            if isinstance(col, _CategoricalColumn):
+            if isinstance(col, CategoricalColumn):
                 width = _n_tokens(col)
                 one_hot = np.eye(width)[tokens]
-                data[col.name] = _decode_categorical(one_hot, Span(col.name, "category", 0, width, "softmax"), col)
+                data[col.name] = decode_categorical(one_hot, Span(col.name, "category", 0, width, "softmax"), col)
             else:
-                data[col.name] = _restore_numeric(_value_of(tokens, positions, col), col)
+                data[col.name] = restore_numeric(_value_of(tokens, positions, col), col)
         return pd.DataFrame(data)
 
     # --- persistence -----------------------------------------------------------------------
@@ -269,7 +269,7 @@ class QuantileEncoder:
         """Everything needed to transform and inverse_transform, as plain JSON types."""
         columns = []
         for col in self._fitted():
-            kind = "categorical" if isinstance(col, _CategoricalColumn) else "binned"
+            kind = "categorical" if isinstance(col, CategoricalColumn) else "binned"
             columns.append({"type": kind, **asdict(col)})
         return {
             "kind": self.kind,
@@ -283,10 +283,10 @@ class QuantileEncoder:
     @classmethod
     def from_dict(cls, d: dict) -> QuantileEncoder:
         encoder = cls(TableSchema.from_dict(d["schema"]), int(d["max_bins"]), int(d["rows_per_bin"]))
-        columns: list[_BinnedColumn | _CategoricalColumn] = []
+        columns: list[_BinnedColumn | CategoricalColumn] = []
         for entry in d["columns"]:
             fields = {k: v for k, v in entry.items() if k != "type"}
-            columns.append(_CategoricalColumn(**fields) if entry["type"] == "categorical" else _BinnedColumn(**fields))
+            columns.append(CategoricalColumn(**fields) if entry["type"] == "categorical" else _BinnedColumn(**fields))
         if [col.name for col in columns] != encoder.columns:
             raise ValueError("the encoder's columns do not match its schema's used columns")
         encoder._columns = columns
@@ -294,26 +294,26 @@ class QuantileEncoder:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _fitted(self) -> list[_BinnedColumn | _CategoricalColumn]:
+    def _fitted(self) -> list[_BinnedColumn | CategoricalColumn]:
         if self._columns is None:
             raise RuntimeError("the encoder is not fitted yet: call fit(df) first")
         return self._columns
 
-    def _column(self, column: str) -> _BinnedColumn | _CategoricalColumn:
+    def _column(self, column: str) -> _BinnedColumn | CategoricalColumn:
         for col in self._fitted():
             if col.name == column:
                 return col
         raise DataError(f"There is no column '{column}'. The columns are: {', '.join(self.columns)}.", column=column)
 
-    def _categorical(self, column: str) -> _CategoricalColumn:
+    def _categorical(self, column: str) -> CategoricalColumn:
         col = self._column(column)
-        if not isinstance(col, _CategoricalColumn):
+        if not isinstance(col, CategoricalColumn):
             raise DataError(f"Column '{column}' is not a categorical column.", column=column)
         return col
 
 
-def _n_tokens(col: _BinnedColumn | _CategoricalColumn) -> int:
-    return len(col.levels) + int(col.has_missing) if isinstance(col, _CategoricalColumn) else col.n_tokens
+def _n_tokens(col: _BinnedColumn | CategoricalColumn) -> int:
+    return len(col.levels) + int(col.has_missing) if isinstance(col, CategoricalColumn) else col.n_tokens
 
 
 # --- bins --------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ class _NumericColumn:
 
 
 @dataclass
-class _CategoricalColumn:
+class CategoricalColumn:
     """The levels of a categorical column, in encoding order, without the "empty" level."""
 
     name: str
@@ -106,7 +106,7 @@ class TabularEncoder:
         self.continuous = continuous
         self.max_modes = max_modes
         self.seed = seed
-        self._columns: list[_NumericColumn | _CategoricalColumn] | None = None
+        self._columns: list[_NumericColumn | CategoricalColumn] | None = None
         self._spans: list[Span] = []
 
     # --- fitting ---------------------------------------------------------------------------
@@ -115,10 +115,10 @@ class TabularEncoder:
         """Learn levels, ranges and mixture modes of the used columns of `df`."""
         columns = []
         for name in self.schema.used_columns:
-            series = _get_column(df, name)
+            series = get_column(df, name)
             spec = self.schema.column(name)
             if spec.kind == "categorical":
-                columns.append(_fit_categorical(series, spec))
+                columns.append(fit_categorical(series, spec))
             else:
                 columns.append(self._fit_numeric(series, spec))
         self._set_columns(columns)
@@ -151,7 +151,7 @@ class TabularEncoder:
             decimals=decimal_places(present, spec.dtype) if spec.kind == "continuous" else None,
         )
 
-    def _set_columns(self, columns: list[_NumericColumn | _CategoricalColumn]) -> None:
+    def _set_columns(self, columns: list[_NumericColumn | CategoricalColumn]) -> None:
         """Store fitted column state and lay out the spans."""
         self._columns = columns
         self._spans = []
@@ -163,7 +163,7 @@ class TabularEncoder:
             start += width
 
         for col in columns:
-            if isinstance(col, _CategoricalColumn):
+            if isinstance(col, CategoricalColumn):
                 add(col.name, "category", len(col.levels) + int(col.has_missing), "softmax")
                 continue
             add(col.name, "value", 1, "tanh")
@@ -212,15 +212,15 @@ class TabularEncoder:
         rows = np.arange(n)
         spans = self._spans_by_column()
         for col in self._columns:
-            series = _get_column(df, col.name)
+            series = get_column(df, col.name)
             span = spans[col.name]
-            if isinstance(col, _CategoricalColumn):
-                codes = _category_codes(series, col)
+            if isinstance(col, CategoricalColumn):
+                codes = category_codes(series, col)
                 out[rows, span["category"].start + codes] = 1.0
                 continue
             spec = self.schema.column(col.name)
             x = column_numbers(series, spec, col.step_us)
-            _check_finite(x, col.name)
+            check_finite(x, col.name)
             missing = np.isnan(x)
             if missing.any() and not col.has_missing:
                 row = int(np.argmax(missing)) + 1
@@ -269,8 +269,8 @@ class TabularEncoder:
         data = {}
         for col in self._columns:
             span = spans[col.name]
-            if isinstance(col, _CategoricalColumn):
-                data[col.name] = _decode_categorical(x, span["category"], col)
+            if isinstance(col, CategoricalColumn):
+                data[col.name] = decode_categorical(x, span["category"], col)
                 continue
             value = np.clip(x[:, span["value"].start], -1.0, 1.0)
             if col.means:
@@ -286,7 +286,7 @@ class TabularEncoder:
                 numbers = np.clip(numbers, col.minimum, col.maximum)
             missing = _argmax(x, span["missing"]) == 1 if col.has_missing else np.zeros(len(x), dtype=bool)
             numbers[missing] = np.nan
-            data[col.name] = _restore_numeric(numbers, col)
+            data[col.name] = restore_numeric(numbers, col)
         return pd.DataFrame(data)
 
     # --- persistence -----------------------------------------------------------------------
@@ -296,7 +296,7 @@ class TabularEncoder:
         self._require_fitted()
         columns = []
         for col in self._columns:
-            kind = "categorical" if isinstance(col, _CategoricalColumn) else "numeric"
+            kind = "categorical" if isinstance(col, CategoricalColumn) else "numeric"
             columns.append({"type": kind, **asdict(col)})
         return {
             "continuous": self.continuous,
@@ -312,7 +312,7 @@ class TabularEncoder:
         columns = []
         for entry in d["columns"]:
             fields = {k: v for k, v in entry.items() if k != "type"}
-            columns.append(_CategoricalColumn(**fields) if entry["type"] == "categorical" else _NumericColumn(**fields))
+            columns.append(CategoricalColumn(**fields) if entry["type"] == "categorical" else _NumericColumn(**fields))
         encoder._set_columns(columns)
         return encoder
 
@@ -322,10 +322,10 @@ class TabularEncoder:
         if self._columns is None:
             raise RuntimeError("the encoder is not fitted yet: call fit(df) first")
 
-    def _categorical(self, column: str) -> _CategoricalColumn:
+    def _categorical(self, column: str) -> CategoricalColumn:
         self._require_fitted()
         for col in self._columns:
-            if col.name == column and isinstance(col, _CategoricalColumn):
+            if col.name == column and isinstance(col, CategoricalColumn):
                 return col
         raise DataError(f"Column '{column}' is not a categorical column.", column=column)
 
@@ -471,14 +471,14 @@ def decimal_places(values: np.ndarray, dtype: str, most: int = MAX_DECIMALS) -> 
     return most
 
 
-def _check_finite(x: np.ndarray, name: str) -> None:
+def check_finite(x: np.ndarray, name: str) -> None:
     infinite = np.isinf(x)
     if infinite.any():
         row = int(np.argmax(infinite)) + 1
         raise DataError(f"Column '{name}' has an infinite value in row {row}.", column=name, row=row)
 
 
-def _restore_numeric(numbers: np.ndarray, col: _NumericColumn) -> pd.Series:
+def restore_numeric(numbers: np.ndarray, col: _NumericColumn) -> pd.Series:
     """(n,) float64 numbers (NaN = empty) back into a Series of the column's original dtype."""
     missing = np.isnan(numbers)
     if col.kind == "datetime":
@@ -518,7 +518,7 @@ def _restore_datetimes(steps: np.ndarray, missing: np.ndarray, col: _NumericColu
 # --- categorical columns -----------------------------------------------------------------------
 
 
-def _fit_categorical(series: pd.Series, spec: ColumnSpec) -> _CategoricalColumn:
+def fit_categorical(series: pd.Series, spec: ColumnSpec) -> CategoricalColumn:
     present = series.dropna()
     if isinstance(series.dtype, pd.CategoricalDtype):
         # Keep the user's category order, without categories that never occur.
@@ -530,7 +530,7 @@ def _fit_categorical(series: pd.Series, spec: ColumnSpec) -> _CategoricalColumn:
             levels = sorted(levels)
         except TypeError:  # mixed types in an object column
             levels = sorted(levels, key=str)
-    return _CategoricalColumn(
+    return CategoricalColumn(
         name=spec.name,
         dtype=spec.dtype,
         levels=[_python_scalar(level) for level in levels],
@@ -538,7 +538,7 @@ def _fit_categorical(series: pd.Series, spec: ColumnSpec) -> _CategoricalColumn:
     )
 
 
-def _category_codes(series: pd.Series, col: _CategoricalColumn) -> np.ndarray:
+def category_codes(series: pd.Series, col: CategoricalColumn) -> np.ndarray:
     """(n,) index of each cell's level; the empty level (last) for empty cells."""
     values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
     codes = pd.Index(col.levels).get_indexer(values).astype(np.int64)  # -1 for empty or unknown cells
@@ -564,7 +564,7 @@ def _category_codes(series: pd.Series, col: _CategoricalColumn) -> np.ndarray:
     return codes
 
 
-def _decode_categorical(x: np.ndarray, span: Span, col: _CategoricalColumn) -> pd.Series:
+def decode_categorical(x: np.ndarray, span: Span, col: CategoricalColumn) -> pd.Series:
     index = _argmax(x, span)
     missing = index == len(col.levels)
     target = _pandas_dtype(col.dtype)
@@ -590,7 +590,7 @@ def _argmax(x: np.ndarray, span: Span) -> np.ndarray:
 # --- shared helpers ----------------------------------------------------------------------------
 
 
-def _get_column(df: pd.DataFrame, name: str) -> pd.Series:
+def get_column(df: pd.DataFrame, name: str) -> pd.Series:
     if name not in df.columns:
         raise DataError(f"Column '{name}' is missing from the table.", column=name)
     return df[name]
