@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 from plotly.subplots import make_subplots
 
+from gen_models.evaluation.columns import numeric_values
+
 REAL_COLOUR = "#9aa4b2"
 GENERATED_COLOUR = "#6d28d9"
 LINE_COLOURS = ["#6d28d9", "#ea580c", "#0891b2", "#16a34a", "#db2777", "#ca8a04"]
@@ -77,11 +79,9 @@ def loss_figure(history: Sequence[dict[str, float]]) -> go.Figure:
 
 
 def as_numbers(series: pd.Series, kind: str) -> np.ndarray:
-    """Finite values of a numeric or datetime column as floats (datetimes as nanoseconds)."""
-    if kind == "datetime":
-        times = pd.to_datetime(series, errors="coerce").dropna()
-        return times.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    """Finite values of a numeric or datetime column as floats (datetimes as nanoseconds), as the evaluation reads
+    them (gen_models.evaluation.columns.numeric_values), without the missing ones."""
+    values = numeric_values(series, kind)
     return values[np.isfinite(values)]
 
 
