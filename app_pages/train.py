@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -45,6 +46,13 @@ st.write(
     "Training shows a model many batches of your rows until it can make up new rows that look like "
     "them. It runs in the background: you can look at other pages and come back, or reload the page."
 )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_zip(directory: str, stamp: float) -> bytes:
+    """A run's zip, built once (`stamp` changes when the run does): bytes, not a deferred callable, so a click
+    right after another download cannot find its file gone (MediaFileStorageError)."""
+    return runs.zip_run(Path(directory))
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -460,10 +468,11 @@ def runs_list() -> None:
                     )
                     b2.download_button(
                         "Download",
-                        data=lambda directory=runs_dir / info.run_id: runs.zip_run(directory),
+                        data=run_zip(str(runs_dir / info.run_id), info.seconds),
                         file_name=f"{info.run_id}.zip",
                         mime="application/zip",
                         key=f"zip_{info.run_id}",
+                        on_click="ignore",
                         help="The model directory as a zip: load it with gen_models.load(folder).",
                     )
                 with b3.popover("Delete", disabled=info.status == "running"):
