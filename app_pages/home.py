@@ -8,7 +8,7 @@ from gen_models import list_models
 from gen_models.catalogue import MODEL_TITLES
 from ui.core.startup import gpu_name, torch_ready
 from ui.widgets.models import card_figures, card_summary, pretrained_sources
-from ui.widgets.state import forget_this_session
+from ui.widgets.state import forget_this_session, session_id
 
 FIGURES_SHOWN = 6  # measured figures listed per pretrained model; the model card on Explore has them all
 
@@ -78,6 +78,8 @@ st.write(
     "address to come back to your runs.** The address is the key: anyone with the link sees and can delete "
     "this session's data and models; the app has no accounts — put it behind a login proxy for shared use."
 )
+# The link itself, with a copy button: the same address with this session's key.
+st.code(f"{(st.context.url or '').split('?')[0]}?session={session_id()}", language=None)
 with st.popover("Forget this session", icon=":material/delete_forever:"):
     st.write("Stop any training and delete this session's runs, models and data for good? A new session starts.")
     st.button("Yes, forget it", on_click=forget_this_session, type="primary", key="forget_session")

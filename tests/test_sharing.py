@@ -429,3 +429,9 @@ def test_a_comparison_waits_for_the_sessions_other_training_instead_of_dying(mon
     entry = types.SimpleNamespace(condition=None, status="queued", message="")
     assert comparison._start_when_allowed(entry, model=None) == "the run"
     assert len(attempts) == 3 and entry.status == "waiting" and "already training" in entry.message
+
+
+def test_home_offers_the_session_link_to_copy(root: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    token = at.query_params["session"]
+    assert any(f"?session={token}" in block.value for block in at.code)
