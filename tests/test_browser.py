@@ -268,7 +268,7 @@ def test_infogan_codes_redraw_the_digits(server, browser) -> None:  # noqa: ANN0
     screenshot(page, "explore_images")
 
     digit_code = page.locator("[data-testid=stButtonGroup]").first
-    digit_code.locator("button", has_text=re.compile(r"^3$")).click()
+    digit_code.locator("button", has_text=re.compile(r"^level 3 · ")).click()  # "level 3 · 6s": the card's mapping
     after_digit = wait_for_new_picture(page, first)
     wait_idle(page)
     assert page.get_by_text("c1 = 3", exact=False).count() >= 1, "the caption says the digit code is held"
