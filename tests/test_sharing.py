@@ -152,7 +152,7 @@ def test_the_train_page_shows_the_place_in_line_and_refuses_a_second_tab(root: P
     other_tab.button(key="start_training").click().run()
     mine = runs.session_runs(OLD_SESSION)
     assert len(mine) == 1, "the second tab did not start a second run"
-    assert "already has a run waiting to train: wgan_gp on Palmer penguins" in texts(other_tab, "error")
+    assert "already has a run waiting to train: autoregressive on Palmer penguins" in texts(other_tab, "error")
     assert mine[0].run_id in texts(other_tab, "error")
 
     blocker.stop()
