@@ -75,6 +75,12 @@ def form() -> None:
         help="The Train page's default for this table: about 1,000 training steps.",
     )  # fmt: skip
     batch = c2.number_input("Batch size", 2, 100_000, batch_default, key=f"cmp_batch_{data.source}")
+    own = [m for m in models if q.has_own_budget(m)]
+    if own:
+        st.caption(
+            f"{', '.join(map(title, own))} keep their own budget (their epochs and batch size, chosen so that a "
+            "small table is not learnt by heart); the others use the epochs and batch size below."
+        )
     seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="cmp_seed")
     targets = [None, *schema.used_columns]
     target = c4.selectbox(

@@ -19,7 +19,7 @@ from ui.core import runs
 from ui.core.architectures import ARCHITECTURES, dot
 from ui.core.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
 from ui.widgets.models import sequence_curves
-from ui.widgets.quality import QUALITY_HINT, default_settings, quality_figure
+from ui.widgets.quality import QUALITY_HINT, default_settings, has_own_budget, quality_figure
 from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
 POLL_SECONDS = 1.0
@@ -129,7 +129,7 @@ def training_form() -> None:
     n_items = item_count(data.frame, data.layout)
     item_word = {"table": "rows", "images": "images", "sequences": "series"}[data.layout.kind]
     epochs_default, batch_default = default_settings(n_items)
-    own_budget = cls.Config().max_epochs is not None  # a model that caps its own epochs (autoregressive)
+    own_budget = has_own_budget(name)  # a model that caps its own epochs (autoregressive)
     if own_budget:  # start from the budget it would choose itself, so the cap that keeps it from memorising holds
         epochs_default, batch_default = resolve_epochs(cls.Config(), n_items), cls.Config().batch_size
     c1, c2, c3 = st.columns(3)

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import gen_models
+from gen_models.training import resolve_epochs
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
@@ -77,6 +80,24 @@ def test_compare_trains_two_models_and_ranks_them(runs_root: Path) -> None:
     assert len(chart(at, "Quality while training")["data"]) == 2
     # Each architecture became an ordinary run of the session.
     assert len(list(runs_root.glob("*/*/run.json"))) == 2
+
+
+def test_compare_gives_the_autoregressive_model_its_own_budget(runs_root: Path) -> None:
+    """The comparison's epochs are for the others: the autoregressive model keeps the cap that stops it memorising."""
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("app_pages/compare.py").run()
+    at.button(key="cmp_penguins").click().run()
+    at.multiselect(key="cmp_models").set_value(["autoregressive", "vae"]).run()
+    assert "keep their own budget" in " ".join(c.value for c in at.caption)
+    at.number_input(key="cmp_epochs_bundled:penguins").set_value(2).run()
+    at.button(key="cmp_start").click().run()
+    run_until(at, lambda at: bool(at.dataframe) and len(at.dataframe[0].value) == 2, timeout=180)
+    completed = {}
+    for path in runs_root.glob("*/*/run.json"):
+        info = json.loads(path.read_text())
+        completed[info["model"]] = info["epochs_completed"]
+    config = gen_models.REGISTRY["autoregressive"].Config()
+    assert completed == {"autoregressive": resolve_epochs(config, 344), "vae": 2}
 
 
 def test_train_shows_quality_keeps_the_best_and_offers_snapshots(runs_root: Path) -> None:

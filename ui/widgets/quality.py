@@ -57,6 +57,12 @@ def default_settings(n_rows: int) -> tuple[int, int]:
     return epochs, batch_size
 
 
+def has_own_budget(model_name: str) -> bool:
+    """Whether the model caps its own epochs (the autoregressive model's `max_epochs`, so that a small table is
+    not learnt by heart): the Train and Compare pages then start from its budget, not `default_settings`."""
+    return getattr(gen_models.REGISTRY[model_name].Config(), "max_epochs", None) is not None
+
+
 # ---------------------------------------------------------------------------
 # Figures
 # ---------------------------------------------------------------------------
@@ -398,7 +404,8 @@ class Comparison:
     session: str
     runs_dir: Path
     entries: list[Entry]
-    settings: dict[str, Any]  # epochs, batch_size, seed: the same for every architecture
+    settings: dict[str, Any]  # epochs, batch_size, seed: the same for every architecture but those with their own
+    # budget (`has_own_budget`), which keep their own epochs and batch size
     frame: pd.DataFrame
     schema: TableSchema
     data_label: str
@@ -443,8 +450,11 @@ class Comparison:
             if self._stop.is_set():
                 self._set(entry, status="skipped", message="The comparison was stopped.")
                 continue
+            settings = self.settings
+            if has_own_budget(entry.model):  # its own epochs and batch size; the seed stays shared
+                settings = {k: v for k, v in settings.items() if k not in ("epochs", "batch_size")}
             try:
-                model = gen_models.create(entry.model, **self.settings)
+                model = gen_models.create(entry.model, **settings)
             except USER_ERRORS as error:
                 self._set(entry, status="failed", message=str(error))
                 continue
