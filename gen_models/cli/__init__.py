@@ -13,6 +13,9 @@
     python -m gen_models design DIR --target COLUMN --value V|min|max --rows N --out FILE.csv [--seed N]
                                 [--data FILE.csv|NAME] [--method gradient|evolution] [--steps N]
                                 [--condition VALUE] [--data-space-out FILE.csv] [--json]
+    python -m gen_models encode DIR --data FILE.csv|NAME --out FEATURES.csv [--keep COL,...]
+    python -m gen_models augment --data FILE.csv|NAME --target COLUMN --model NAME [--rows N] [--train-rows N]
+                                 [--seed N] [--rare-only] [--set NAME=VALUE ...] [--json]
 
 One module per command, each with `add_parser(subparsers)` and `run(args) -> int`; `list` and `datasets`
 share catalog.py. Problems with the input print one clear line to stderr and exit with status 2.
@@ -23,12 +26,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gen_models.cli import catalog, design, evaluate, info, inspect, sample, train
+from gen_models.cli import augment, catalog, design, encode, evaluate, info, inspect, sample, train
 from gen_models.cli.common import EXIT_USER_ERROR, Parser
 from gen_models.errors import USER_ERRORS
 
 # In the order `--help` lists them.
-COMMANDS = (catalog, inspect, train, info, sample, evaluate, design)
+COMMANDS = (catalog, inspect, train, info, sample, evaluate, design, encode, augment)
 
 
 def build_parser() -> argparse.ArgumentParser:

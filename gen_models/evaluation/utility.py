@@ -51,8 +51,8 @@ def utility(
     feature_kinds = {column: kind for column, kind in kinds.items() if column != target}
     encoder = fit_features([real_train], feature_kinds)
     task = "classification" if kinds[target] == "categorical" else "regression"
-    train_synthetic = _train_and_score(encoder, synthetic, real_test, target, kinds[target], seed)
-    train_real = _train_and_score(encoder, real_train, real_test, target, kinds[target], seed)
+    train_synthetic = train_and_score(encoder, synthetic, real_test, target, kinds[target], seed)
+    train_real = train_and_score(encoder, real_train, real_test, target, kinds[target], seed)
     ratio = None
     if train_synthetic is not None and train_real is not None and train_real > 0:
         ratio = train_synthetic / train_real
@@ -66,7 +66,7 @@ def utility(
     }
 
 
-def _target_values(df: pd.DataFrame, target: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+def target_values(df: pd.DataFrame, target: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     """(target values, mask of rows whose target is present)."""
     if kind == "categorical":
         labels = category_labels(df[target])
@@ -75,18 +75,24 @@ def _target_values(df: pd.DataFrame, target: str, kind: str) -> tuple[np.ndarray
     return values, ~np.isnan(values)
 
 
-def _train_and_score(
+def train_and_score(
     encoder: Pipeline,
     train: pd.DataFrame,
     test: pd.DataFrame,
     target: str,
     target_kind: str,
     seed: int,
+    max_rows: int | None = MAX_UTILITY_TRAIN_ROWS,
 ) -> float | None:
-    """Fit on ``train``, score on ``test``; None when either has no usable target rows."""
-    train = subsample(train, MAX_UTILITY_TRAIN_ROWS, np.random.default_rng(seed))
-    y_train, train_present = _target_values(train, target, target_kind)
-    y_test, test_present = _target_values(test, target, target_kind)
+    """Fit on ``train``, score on ``test`` (macro F1 or R^2); None when either has no usable target rows.
+
+    ``encoder`` is a fitted ``fit_features`` pipeline for the feature columns; at most ``max_rows``
+    training rows are used (None: all; the augmentation measure keeps every real and synthetic row).
+    """
+    if max_rows is not None:
+        train = subsample(train, max_rows, np.random.default_rng(seed))
+    y_train, train_present = target_values(train, target, target_kind)
+    y_test, test_present = target_values(test, target, target_kind)
     if not train_present.any() or not test_present.any():
         return None
     x_train = encoder.transform(train)[train_present]

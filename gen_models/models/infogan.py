@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -250,6 +252,19 @@ class InfoGAN(GenerativeModel):
     def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Q's reading of encoded items x (n, data_dim): see `read_codes`."""
         return self.read_codes(self.networks["discriminator"](x))
+
+    @torch.no_grad()
+    def read_real_codes(self, data: pd.DataFrame) -> np.ndarray:
+        """Q's reading of real items' named codes: (n_items, 1 + n_continuous) float64.
+
+        Column 0 is c1's most likely level, the rest c2, c3, ... (Q's means). The noise is not read:
+        Q only learns the codes, which is why InfoGAN has no full encoder (`has_encoder` stays False).
+        """
+        encoder = self._require_fitted()
+        x = torch.from_numpy(encoder.transform(data)).to(self.device)
+        with self._eval_mode():
+            logits, means, _ = self.infer_codes(x)
+        return torch.cat([logits.argmax(dim=1, keepdim=True).double(), means.double()], dim=1).cpu().numpy()
 
     def read_codes(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Q's reading of the codes from body features (n, feature_dim).
