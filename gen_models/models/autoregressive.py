@@ -478,6 +478,7 @@ class Autoregressive(GenerativeModel):
         condition: Any = None,
         seed: int | None = None,
         fixed: dict[str, Any] | None = None,
+        directions: dict[str, float] | None = None,
     ) -> pd.DataFrame:
         """n rows; `fixed` ({column: value}) sets some columns and the model fills in the rest to suit them.
 
@@ -487,7 +488,7 @@ class Autoregressive(GenerativeModel):
         be fixed. A fixed condition column is the same as `condition`.
         """
         if not fixed:
-            return super().sample(n, codes, condition, seed)
+            return super().sample(n, codes, condition, seed, directions=directions)
         encoder = self._require_fitted()
         if n < 1:
             raise ModelError(f"The number of rows must be at least 1 (got {n}).")
@@ -506,7 +507,7 @@ class Autoregressive(GenerativeModel):
         generator.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
         # A u for every column: the codes', and one for a condition column (it has no code) in case it is filled in.
         u = torch.rand(n, len(encoder.columns), generator=generator).to(self.device)
-        u[:, self._coded()] = self.draw_latent(n, codes, generator).to(self.device)
+        u[:, self._coded()] = self.move_along(self.draw_latent(n, codes, generator), directions, codes).to(self.device)
         with self._eval_mode():
             if self.config.order != "random":
                 chosen.update(self._posterior_before(chosen, u))

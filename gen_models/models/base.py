@@ -37,6 +37,7 @@ from gen_models.training import (
     Metrics,
     TrainConfig,
     TrainResult,
+    distributed,
     run_training,
     seed_everything,
     select_device,
@@ -139,6 +140,9 @@ class GenerativeModel:
         self.history: list[Metrics] = []
         self.result: TrainResult | None = None
         self.extra: dict[str, Any] = {}  # notes saved with the model, e.g. {"dataset": "penguins"}
+        # Discovered directions (gen_models.latent.directions.Directions): saved with the model, or found on
+        # first use and kept here, since finding them samples the model a few thousand times.
+        self.directions_: Any = None
         self.device = torch.device("cpu")
 
     # ----- what each architecture writes -------------------------------------------------
@@ -176,6 +180,7 @@ class GenerativeModel:
         on_step: Callback | None = None,
         on_epoch: Callback | None = None,
         stop_event: threading.Event | None = None,
+        start_epoch: int = 0,
     ) -> TrainResult:
         """Learn the distribution of `data`'s rows (or images, or sequences: see `layout`).
 
@@ -184,9 +189,14 @@ class GenerativeModel:
         layout: what one item is (default: a table row); see `gen_models.data.layouts`.
         kinds / discrete: override the inferred kind of table columns (see `infer_schema`).
         on_step, on_epoch, stop_event: see `training.run_training`.
+        start_epoch: resume a fitted model (e.g. an epoch snapshot loaded with `gen_models.load`) that has
+            done this many epochs of its budget, on the same data: see `_continue_fit`.
+        Started by torchrun (`training.distributed`), each process trains on its shard of the rows, in step.
         The result says whether training finished, was stopped, or diverged (weights then
         roll back to the last good epoch). Data problems raise `DataError`.
         """
+        if start_epoch:
+            return self._continue_fit(data, condition, start_epoch, on_step, on_epoch, stop_event)
         layout = layout or DataLayout()
         if layout.kind not in self.data_kinds:
             raise ModelError(f"{self.name} works on {' and '.join(self.data_kinds)}, not {layout.kind}.")
@@ -198,18 +208,79 @@ class GenerativeModel:
         self._check_condition(condition, schema, layout)
         seed_everything(self.config.seed)
         self.schema, self.layout = schema, layout
-        self.encoder = self.make_encoder(layout, schema).fit(data)
+        if distributed.active():
+            # Fitted once, on rank 0, and sent as model.json's description; each rank then encodes its own rows.
+            fitted = self.make_encoder(layout, schema).fit(data).to_dict() if distributed.rank() == 0 else None
+            self.encoder = encoder_from_dict(distributed.broadcast_json(fitted))
+            data = distributed.own_rows(data)
+        else:
+            self.encoder = self.make_encoder(layout, schema).fit(data)
         x = torch.from_numpy(self.encoder.transform(data))
         c = None
         self.condition_column = condition
         if condition is not None:
             c = torch.from_numpy(self.encoder.condition_matrix(data, condition))
             self.condition_levels = list(self.encoder.levels(condition))
-            self.condition_frequencies = (c.mean(dim=0) / c.mean(dim=0).sum()).tolist()
+            shares = distributed.summed(c.sum(dim=0)) if distributed.active() else c.mean(dim=0)
+            self.condition_frequencies = (shares / shares.sum()).tolist()
         self.device = select_device(self.config.device)
         self.networks = nn.ModuleDict()
         self.history = []
+        self.directions_ = None  # found for the old weights
         self.build(x.shape[1], 0 if c is None else c.shape[1])
+        self.networks.to(self.device)
+        if distributed.active():  # equal weights everywhere, equal (averaged) updates; each rank its own noise
+            distributed.broadcast_state(self.networks)
+            distributed.average_gradients_before_steps(self)
+            torch.manual_seed(self.config.seed + distributed.rank())
+        x, c = self.split_validation(x, c)
+        self.result = run_training(
+            self,
+            x.to(self.device),
+            None if c is None else c.to(self.device),
+            self.config,
+            history=self.history,
+            on_step=on_step,
+            on_epoch=on_epoch,
+            stop_event=stop_event,
+        )
+        return self.result
+
+    def _continue_fit(
+        self,
+        data: pd.DataFrame,
+        condition: str | None,
+        start_epoch: int,
+        on_step: Callback | None,
+        on_epoch: Callback | None,
+        stop_event: threading.Event | None,
+    ) -> TrainResult:
+        """`fit(data, start_epoch=k)`: train on for the epochs after k, keeping the encoder, weights and history.
+
+        The optimisers start afresh (their state is not saved with a model); the batch order is the
+        one a run from the start draws, the noise is seeded by seed + k. Raises ModelError when the
+        model is not fitted, the condition differs or no epoch is left, DataError for data problems.
+        """
+        encoder = self._require_fitted()
+        assert self.schema is not None
+        check_whole("start_epoch", start_epoch, 1)
+        if condition != self.condition_column:
+            raise ModelError(
+                f"This model was trained with the condition {self.condition_column!r}: resume it with that, "
+                f"not {condition!r}."
+            )
+        if self.layout.kind == "table":
+            validate_table(data, self.schema)
+        elif len(data) == 0:
+            raise DataError("The table has no rows.")
+        seed_everything(self.config.seed + start_epoch)  # not the first epochs' noise over again
+        x = torch.from_numpy(encoder.transform(data))
+        c = None if condition is None else torch.from_numpy(encoder.condition_matrix(data, condition))
+        self.device = select_device(self.config.device)
+        weights = {key: value.detach().clone() for key, value in self.networks.state_dict().items()}
+        self.networks = nn.ModuleDict()
+        self.build(x.shape[1], 0 if c is None else c.shape[1])  # networks and their optimisers, new ...
+        self.networks.load_state_dict(weights)  # ... with the weights so far
         self.networks.to(self.device)
         x, c = self.split_validation(x, c)
         self.result = run_training(
@@ -221,6 +292,7 @@ class GenerativeModel:
             on_step=on_step,
             on_epoch=on_epoch,
             stop_event=stop_event,
+            start_epoch=start_epoch,
         )
         return self.result
 
@@ -309,10 +381,16 @@ class GenerativeModel:
 
     @torch.no_grad()
     def sample_with_condition(
-        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+        self,
+        n: int,
+        codes: dict[str, Any] | None = None,
+        condition: Any = None,
+        seed: int | None = None,
+        directions: dict[str, float] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(n, data_dim) encoded items and their (n, cond_dim) one-hot conditions (or None), on the CPU.
 
+        directions: {name: value} along the model's discovered directions (`gen_models.latent.directions`).
         The same seed and arguments give the same items.
         """
         self._require_fitted()
@@ -322,12 +400,23 @@ class GenerativeModel:
         if seed is not None:
             check_whole("seed", seed, 0, MAX_SEED)
         generator.manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
-        z = self.draw_latent(n, codes, generator).to(self.device)
+        z = self.move_along(self.draw_latent(n, codes, generator), directions, codes).to(self.device)
         c = self.condition_tensor(n, condition, generator)
         c = None if c is None else c.to(self.device)
         with self._eval_mode():  # sampling in train mode (CTGAN's bug) makes batch norm depend on the batch
             out = self.generate(z, c, generator)
         return out.cpu(), None if c is None else c.cpu()
+
+    def move_along(
+        self, z: torch.Tensor, directions: dict[str, float] | None, codes: dict[str, Any] | None = None
+    ) -> torch.Tensor:
+        """Latent vectors (n, latent_width) set to the given values along discovered directions; held codes stay."""
+        if not directions:
+            return z
+        # Imported here: the directions module reads the models (design, feature spaces) and they import this one.
+        from gen_models.latent.directions import directions_of, move
+
+        return move(self, z, directions, directions_of(self), held=tuple(codes or {}))
 
     def generate_from_latent(self, z: torch.Tensor, c: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
         """Given latent vectors (n, latent_width) [+ one-hot conditions (n, cond_dim)] -> encoded items (n, data_dim).
@@ -389,15 +478,32 @@ class GenerativeModel:
         raise NotImplementedError
 
     def sample_encoded(
-        self, n: int, codes: dict[str, Any] | None = None, condition: Any = None, seed: int | None = None
+        self,
+        n: int,
+        codes: dict[str, Any] | None = None,
+        condition: Any = None,
+        seed: int | None = None,
+        directions: dict[str, float] | None = None,
     ) -> torch.Tensor:
         """(n, data_dim) encoded items on the CPU, e.g. images as (n, H*W) in [-1, 1]."""
-        return self.sample_with_condition(n, codes, condition, seed)[0]
+        return self.sample_with_condition(n, codes, condition, seed, directions)[0]
 
     def decode(self, x: torch.Tensor, c: torch.Tensor | None = None) -> pd.DataFrame:
         """Encoded items (n, data_dim) [+ one-hot conditions] -> rows in the training data's layout."""
         encoder = self._require_fitted()
         return encoder.inverse_transform(x.numpy(), condition=None if c is None else c.numpy())
+
+    @torch.no_grad()
+    def decode_codes(self, codes: np.ndarray, conditions: np.ndarray | None = None) -> pd.DataFrame:
+        """Rows from given codes: (n, latent_width) codes [+ (n, cond_dim) one-hot conditions] -> n rows.
+
+        Deterministic: any noise inside the generator (Gumbel draws of categories) comes from seed 0. With
+        `encode` it is the encode-and-edit pair of encoder-owning models: `decode_codes(encode(df))` rebuilds
+        the rows as the model sees them (exactly, for the flow).
+        """
+        z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
+        c = None if conditions is None else torch.as_tensor(np.asarray(conditions, dtype=np.float32))
+        return self.decode(self.generate_from_latent(z, c, seed=0).cpu(), c)
 
     def sample(
         self,
@@ -406,10 +512,13 @@ class GenerativeModel:
         condition: Any = None,
         seed: int | None = None,
         fixed: dict[str, Any] | None = None,
+        directions: dict[str, float] | None = None,
     ) -> pd.DataFrame:
         """n new items (rows, images or sequences) with the training columns, order and dtypes.
 
         codes: values for any latent codes ({name: number or level}); the rest are drawn.
+        directions: values along discovered directions ({name: value in prior stds}, see
+            `gen_models.latent.directions`); codes given in `codes` keep their values.
         condition: a level of the condition column, for conditional models.
         fixed: values for some columns ({column: value}) and the rest filled in to suit them; only
             models that fill in rows (autoregressive) take it.
@@ -420,7 +529,7 @@ class GenerativeModel:
                 f"{self.name} cannot fix columns and fill in the rest; the autoregressive model can "
                 "(or condition on a categorical column with a model that supports conditions)."
             )
-        return self.decode(*self.sample_with_condition(n, codes, condition, seed))
+        return self.decode(*self.sample_with_condition(n, codes, condition, seed, directions))
 
     # ----- helpers for subclasses ----------------------------------------------------------------
     def with_condition(self, rows: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
@@ -458,6 +567,8 @@ class GenerativeModel:
             "history": self.history,
             "extra": dict(self.extra),
         }
+        if self.directions_ is not None:
+            meta["directions"] = self.directions_.to_dict()
         tensors = {key: value.detach().cpu().contiguous() for key, value in self.networks.state_dict().items()}
         return meta, tensors
 
@@ -499,6 +610,10 @@ class GenerativeModel:
         except RuntimeError as err:
             raise CheckpointError(f"The saved weights do not fit this {cls.name} model: {err}") from None
         model.networks.eval()
+        if meta.get("directions") is not None:
+            from gen_models.latent.directions import Directions  # see move_along
+
+            model.directions_ = Directions.from_dict(meta["directions"], model)
         return model
 
     def save(
@@ -523,7 +638,13 @@ class GenerativeModel:
         return write_model(directory, meta, tensors)
 
     def describe(self) -> dict[str, Any]:
-        """JSON-friendly summary: the `info --json` contract."""
+        """JSON-friendly summary: the `info --json` contract.
+
+        "directions" lists the discovered directions as {"name", "label", "effects"}; a model saved without
+        them finds them now (a few seconds at most, once per model object).
+        """
+        from gen_models.latent.directions import directions_of  # see move_along
+
         encoder = self._require_fitted()
         condition = None
         if self.condition_column is not None:
@@ -534,6 +655,9 @@ class GenerativeModel:
             "columns": list(encoder.columns),
             "codes": [code.to_dict() for code in self.latent_codes()],
             "condition": condition,
+            "directions": [
+                {"name": d.name, "label": d.label, "effects": d.effects} for d in directions_of(self).items
+            ],
         }
 
 
