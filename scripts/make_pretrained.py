@@ -25,6 +25,7 @@ import torch
 import gen_models
 from gen_models.data.datasets import dataset_info
 from gen_models.evaluation import quality_score
+from gen_models.training.threads import set_training_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,7 +186,8 @@ def hardware() -> str:
 def make(name: str, recipe: Recipe, threads: int) -> dict:
     # One thread unless the recipe says otherwise: on a 2-core machine, two threads per process fight
     # any other job (the same AAE recipe took 890 s with two threads under load and 104 s with one).
-    torch.set_num_threads(recipe.threads or threads)
+    # An exact count, not the load's: a run's sums, so its weights, depend on it.
+    set_training_threads(requested=recipe.threads or threads)
     data = gen_models.load_dataset(recipe.dataset)
     model = gen_models.create(recipe.model, **recipe.settings)
     started = time.perf_counter()

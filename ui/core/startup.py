@@ -15,24 +15,28 @@ torch_ready = threading.Event()  # set once torch and the model code are importe
 _started = threading.Lock()  # held forever by the first caller: the thread starts once
 
 
-def use_one_torch_thread() -> None:
-    """On the CPU, one torch thread for the calling thread and the threads started after it.
+def use_training_threads() -> None:
+    """Give the calling thread, and the threads it starts, the app's torch thread count.
 
-    The models are small: extra intra-op threads buy nothing, and on a shared CPU server they fight
-    the other sessions' training threads and the web server (10x slower steps measured on 2 cores).
-    Called by the loading thread below and by every training worker as it starts (ui/core/runs.py), so a
-    run started before the loading thread is done follows the rule too.
+    The cores less one (kept for serving pages), divided among the training slots (`runs.max_trainings()`):
+    one thread on a 2-core server, where more fight the other sessions' training and the web server (10x
+    slower steps measured). The same count in every worker, never the load of the moment: see
+    `gen_models.training.threads` on why, with threads in one process. Called by the loading thread below and
+    by every training worker as it starts (ui/core/runs.py), so a run started before loading is done follows it.
     """
-    import torch
+    from gen_models.training.threads import set_training_threads
+    from ui.core.runs import max_trainings  # here, not at the top: runs imports this module
 
-    if not torch.cuda.is_available() and torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
+    set_training_threads(max_trainings(), reserved=1, measure_load=False)
+
+
+use_one_torch_thread = use_training_threads  # its earlier name, which bench/bench_app.py still calls
 
 
 def _load_torch() -> None:
     import gen_models.models  # noqa: F401 - the model classes and checkpoint code, for the next page
 
-    use_one_torch_thread()
+    use_training_threads()
     torch_ready.set()
 
 
