@@ -32,17 +32,6 @@ Where runs live:
 After a server kill, run.json still says "running" (or "queued"). `saved_runs` marks such runs
 "interrupted" with the epochs they reached and, when an epoch snapshot loads, makes the best one the
 run's model, so the run can be explored and generated from like a finished one.
-
-Resuming: `resume_run` starts a new run (through the same line and limits) from an interrupted or
-stopped run's last epoch snapshot that loads. It trains the remaining epochs of the same budget on
-the same table (the run folder's data.parquet) with the same settings; the loss history and the
-quality checks carry on from the snapshot (the earlier snapshots are linked into the new run's
-folder, so keep-best can still pick an earlier epoch). The optimisers start afresh: their state is
-not saved with a model. The old run stays as it was.
-
-What the app adds to training costs time: the quality checks (with their snapshots) and the live
-samples share one `CheckBudget` of `CHECK_SHARE` of the training time, so with short epochs they come
-less often; the time they took is recorded (`RunInfo.check_seconds`) and shown on the Train page.
 """
 
 from __future__ import annotations
@@ -87,10 +76,7 @@ RUN_FILE = "run.json"
 DATA_FILE = "data.parquet"
 DATA_FILE_CSV = "data.csv"  # fallback when a table cannot be written as Parquet
 LIVE_SAMPLE_ROWS = 500
-LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs, at most
-# Quality checks, snapshots and live samples together take at most about this share of a run's training
-# time (bench/bench_app.py measures the app's training time against the command line's).
-CHECK_SHARE = 0.08
+LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs
 MAX_RUNS_IN_MEMORY = 4  # ended runs (light once ended) kept in memory per session; older ones are on disk only
 QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.training.monitor)
 SNAPSHOTS_DIR = "snapshots"  # one full model directory per checked epoch: snapshots/epoch_0040/
@@ -112,7 +98,6 @@ MAX_NICENESS = 19
 RunStatus = Literal["queued", "running", "finished", "stopped", "diverged", "failed", "interrupted", "cancelled"]
 ACTIVE_STATUSES: tuple[RunStatus, ...] = ("queued", "running")  # not ended yet
 MODEL_STATUSES: tuple[RunStatus, ...] = ("finished", "stopped", "diverged")  # ended with a saved model
-RESUMABLE_STATUSES: tuple[RunStatus, ...] = ("interrupted", "stopped")  # ended before their epochs were done
 
 
 class TrainingRefused(Exception):
@@ -179,9 +164,6 @@ class RunInfo:
     best_epoch: int | None = None  # the epoch with the highest quality score, once known
     best_quality: float | None = None
     kept_epoch: int | None = None  # interrupted runs: the epoch snapshot made the run's model, if any
-    resumed_from: str | None = None  # the run this one resumes, if any ...
-    start_epoch: int = 0  # ... and the epoch of its snapshot it started from
-    check_seconds: float = 0.0  # time spent on quality checks, snapshots and live samples
 
     @property
     def title(self) -> str:
