@@ -1,4 +1,8 @@
-"""`train`: fit a model on a CSV file or a bundled data set and save it, with progress on stderr."""
+"""`train`: fit a model on a CSV file or a bundled data set and save it, with progress on stderr.
+
+Under torchrun (`torchrun --nproc_per_node=N -m gen_models train ...`) every process runs this command and they
+train one model together (`gen_models.training.distributed`); only rank 0 prints progress and writes --out.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gen_models.cli.common import layout_from_args, layout_given, pairs, writable_directory
 from gen_models.data.sources import read_source
 from gen_models.errors import ModelError
+
+if TYPE_CHECKING:
+    from gen_models.training.distributed import Ranks
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -65,7 +72,34 @@ def format_seconds(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gen_models.training import distributed, select_device
+
+    ranks = distributed.from_environment()
+    if ranks is None:
+        return train(args, None)
+    device = model_settings(args.model, args.set).get("device", "auto")  # TrainConfig's default
+    distributed.start(ranks, select_device(str(device)))
+    try:
+        return train(args, ranks)
+    except RuntimeError as err:  # a collective call failed: another process ended or stopped answering
+        print(
+            f"error: process {ranks.rank} of {ranks.world_size}: another process ended or stopped answering, so "
+            f"training together stopped (see that process's error; here: {type(err).__name__})",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        distributed.finish()
+
+
+def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
+    """The command, alone or as one of torchrun's processes (`ranks`)."""
     from gen_models import create
+    from gen_models.training.threads import set_training_threads
+
+    def say(line: str) -> None:
+        if ranks is None or ranks.rank == 0:
+            print(line, file=sys.stderr)
 
     settings: dict[str, Any] = {"seed": args.seed, **model_settings(args.model, args.set)}
     if args.epochs is not None:
@@ -77,14 +111,15 @@ def run(args: argparse.Namespace) -> int:
             raise ModelError("--batch-size must be at least 1.")
         settings["batch_size"] = args.batch_size
     model = create(args.model, **settings)
-    writable_directory(args.out)  # before reading and training, so a typo in --out costs nothing
+    if ranks is None or ranks.rank == 0:
+        writable_directory(args.out)  # before reading and training, so a typo in --out costs nothing
     source = read_source(args.data)
     data = source.frame
     layout = layout_from_args(args, source.layout)
     if source.read is not None:
-        print(f"Read {args.data}: {source.read.describe()}.", file=sys.stderr)
+        say(f"Read {args.data}: {source.read.describe()}.")
     if source.layout_reason and not layout_given(args):
-        print(f"Layout: {source.layout_reason} (layout flags override it.)", file=sys.stderr)
+        say(f"Layout: {source.layout_reason} (layout flags override it.)")
     discrete = [c.strip() for c in args.discrete.split(",") if c.strip()]
     kinds = pairs(args.kind, "--kind")
 
@@ -94,11 +129,14 @@ def run(args: argparse.Namespace) -> int:
     if layout.kind == "table":
         validate_table(data, schema)  # before announcing the run: a bad table fails fast
     for warning in schema.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(
+        say(f"warning: {warning}")
+    # Processes on one machine share its cores (and their starts would read as load, so it is not measured).
+    threads = set_training_threads(1 if ranks is None else ranks.local_world_size, measure_load=ranks is None)
+    together = "" if ranks is None else f", {ranks.world_size} processes, each on its 1/{ranks.world_size} of the rows"
+    say(
         f"Training {model.name} on {len(data)} rows x {len(data.columns)} columns "
-        f"({layout.kind}, seed {model.config.seed}).",
-        file=sys.stderr,
+        f"({layout.kind}, seed {model.config.seed}{together}; {threads.threads} thread"
+        f"{'s' * (threads.threads != 1)}: {threads.reason})."
     )
 
     last_print = [0.0]
@@ -111,10 +149,9 @@ def run(args: argparse.Namespace) -> int:
         losses = "  ".join(
             f"{k} {v:.4f}" for k, v in metrics.items() if k not in {"epoch", "epochs", "step", "elapsed", "remaining"}
         )
-        print(
+        say(
             f"epoch {metrics['epoch']}/{metrics['epochs']}  {losses}  "
-            f"elapsed {format_seconds(metrics['elapsed'])}  remaining {format_seconds(metrics['remaining'])}",
-            file=sys.stderr,
+            f"elapsed {format_seconds(metrics['elapsed'])}  remaining {format_seconds(metrics['remaining'])}"
         )
 
     # Train in a worker thread so Ctrl-C can stop it cleanly and the partial model is still saved.
@@ -141,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
     if "error" in outcome:
         raise outcome["error"]
     result = outcome["result"]
+    if ranks is not None and ranks.rank != 0:
+        return 0  # rank 0 writes the model
     # Remember where the data came from, so `design` and the app can find it again.
     origin = {"data_file": str(Path(args.data).resolve())} if Path(args.data).is_file() else {"dataset": args.data}
     out = model.save(args.out, extra=origin)

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from gen_models.errors import ModelError
+from gen_models.training import distributed
 from gen_models.training.config import TrainConfig
 
 Metrics = dict[str, Any]
@@ -146,6 +147,8 @@ def run_training(
     last_good = copy.deepcopy(model.networks.state_dict())
     last_healthy, healthy_epoch = last_good, 0
     real_distinct = _distinct_rows(x[torch.randperm(n_rows, generator=torch.Generator().manual_seed(0))[:HEALTH_ROWS]])
+    if distributed.active():  # one threshold everywhere: ranks hold equal weights, so their health checks agree
+        real_distinct = distributed.smallest(real_distinct)
     check_every = max(1, math.ceil(HEALTH_STEPS / steps_per_epoch))
     model.networks.train()
 
@@ -156,6 +159,9 @@ def run_training(
             rows = order[i * batch_size : (i + 1) * batch_size]
             losses = model.train_step(x[rows], None if c is None else c[rows])
             step += 1
+            stopping = stop_event is not None and stop_event.is_set()
+            if distributed.active():  # mean losses: a NaN on any rank is a NaN on all, so the guard below agrees
+                losses, stopping = distributed.agree_on_step(losses, stopping)
             bad = _bad_loss(losses)
             if bad is not None:
                 # The end of the last epoch, unless its rows were already unusable: then the last healthy check.
@@ -181,7 +187,9 @@ def run_training(
                 sums[name] = sums.get(name, 0.0) + value
             if on_step is not None:
                 on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, epochs, started))
-            if stop_event is not None and stop_event.is_set():
+            if not distributed.active():  # alone, a stop asked for by on_step counts at once
+                stopping = stop_event is not None and stop_event.is_set()
+            if stopping:
                 return TrainResult(
                     status="stopped",
                     message=f"Training was stopped during epoch {epoch} (step {step}).",
@@ -189,6 +197,8 @@ def run_training(
                     steps=step,
                     seconds=time.perf_counter() - started,
                 )
+        if distributed.active():  # batch-norm statistics are rank 0's, as DDP's broadcast buffers
+            distributed.broadcast_state(model.networks, buffers_only=True)
         last_good = copy.deepcopy(model.networks.state_dict())
         if epoch % check_every == 0 or epoch == epochs:
             problem = _unhealthy(model, real_distinct)
@@ -207,6 +217,8 @@ def run_training(
                 )
             last_healthy, healthy_epoch = last_good, epoch
         ending = model.end_epoch(epoch, epochs)  # before on_epoch: an early stop may put back better weights
+        if distributed.active() and distributed.any_rank(ending is not None):  # each judges its own shard
+            ending = ending or "Stopped early: another process's held-back rows stopped improving."
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
             on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started))
