@@ -9,6 +9,8 @@
                                [--set NAME=VALUE ...]   (any model setting, e.g. --set c1_tilt=20)
     python -m gen_models info DIR [--json]
     python -m gen_models sample DIR --rows N --out FILE.csv [--seed N] [--code NAME=VALUE ...] [--condition VALUE]
+                                [--direction NAME=VALUE ...]
+    python -m gen_models directions DIR [--count N] [--method regression|pca|sefa] [--json]
     python -m gen_models evaluate --real FILE.csv|NAME --synthetic FILE.csv [--target COLUMN] [--json]
     python -m gen_models design DIR --target COLUMN --value V|min|max --rows N --out FILE.csv [--seed N]
                                 [--data FILE.csv|NAME] [--method gradient|evolution] [--steps N]
@@ -26,12 +28,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gen_models.cli import augment, catalog, design, encode, evaluate, info, inspect, sample, train
+from gen_models.cli import augment, catalog, design, directions, encode, evaluate, info, inspect, sample, train
 from gen_models.cli.common import EXIT_USER_ERROR, Parser
 from gen_models.errors import USER_ERRORS
 
 # In the order `--help` lists them.
-COMMANDS = (catalog, inspect, train, info, sample, evaluate, design, encode, augment)
+COMMANDS = (catalog, inspect, train, info, sample, directions, evaluate, design, encode, augment)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     for code in info["codes"]:
         span = f"levels {code['levels']}" if code["kind"] == "categorical" else f"{code['low']:g} to {code['high']:g}"
         print(f"  {code['name']}: {code['kind']}, {span} — {code['meaning']}")
+    print("directions (a step from -2 to +2; `directions DIR` for more):")
+    for direction in info["directions"]:
+        print(f"  {direction['name']}: {direction['label']}")
     if model.result is not None:
         print(f"training: {model.result.message} ({model.result.seconds:.1f}s)")
     return 0

@@ -24,6 +24,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--code", action="append", default=[], metavar="NAME=VALUE", help="fix a latent code (repeatable)")
     p.add_argument("--condition", help="value of the condition column, for conditional models")
     p.add_argument(
+        "--direction",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="move along a discovered direction (see `directions DIR`), VALUE in prior stds (repeatable)",
+    )
+    p.add_argument(
         "--fix",
         action="append",
         default=[],
@@ -47,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     model = load(args.dir)
     codes = pairs(args.code, "--code")
     fixed = pairs(args.fix, "--fix") or None
+    directions = pairs(args.direction, "--direction") or None
     # Any row count with bounded memory: rows are made and appended in chunks. The first chunk is exactly
     # model.sample(n, seed=seed); each later chunk has its own seed derived from it, so a rerun repeats the file.
     written = 0
@@ -54,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         # Only table rows are chunked: a series' id is numbered within one call, so chunks would repeat ids.
         for chunk, n in enumerate(chunk_sizes(args.rows, None if model.layout.kind == "table" else args.rows)):
             seed = args.seed if chunk == 0 or args.seed is None else args.seed + chunk * SEED_STRIDE
-            rows = model.sample(n, codes=codes, condition=args.condition, seed=seed, fixed=fixed)
+            rows = model.sample(n, codes=codes, condition=args.condition, seed=seed, fixed=fixed, directions=directions)
             write_csv(rows, handle, keep_formulas=args.keep_formulas, header=chunk == 0)
             written += len(rows)
     print(f"Wrote {written} rows to {args.out}", file=sys.stderr)

@@ -18,8 +18,8 @@ standard deviations) and every other coordinate keeps its random draw, as a held
 
 Three ways to find them, compared in `bench/bench_directions.py` (all orthonormalised in their own order):
 - "regression": per-column regression of the outputs' plain features on s (n, k) -> one coefficient
-  vector per feature; the feature whose vector is longest gives the first direction, its share is
-  projected out of every other vector, and so on (greedy Gram-Schmidt);
+  vector per feature; the feature whose (unit) vector moves all features most gives the first
+  direction, its share is projected out of every other vector, and so on (greedy Gram-Schmidt);
 - "pca": GANSpace's recipe on the outputs: principal components of the features, then each
   component's scores regressed on s to carry it back into latent space;
 - "sefa": closed-form factorisation of the first layer's weights A (eigenvectors of AᵀA over the
@@ -222,6 +222,18 @@ def directions_of(model: GenerativeModel) -> Directions:
     return model.directions_
 
 
+def store_directions(model: GenerativeModel) -> None:
+    """At the end of training: find the model's directions now, so that its next `save` writes them.
+
+    A model whose outputs cannot be measured (not finite after a divergence, no continuous codes) is saved
+    without them: saving must not fail for this, and asking for them later says what is wrong.
+    """
+    try:
+        directions_of(model)
+    except ModelError:
+        model.directions_ = None
+
+
 def find_directions(
     model: GenerativeModel, count: int = DEFAULT_COUNT, method: Method = DEFAULT_METHOD, seed: int = 0
 ) -> Directions:
@@ -271,7 +283,10 @@ def _sampled_features(model: GenerativeModel, n: int, seed: int) -> tuple[np.nda
         features = feature_space(model, rows, rows).from_frame(rows)
     else:
         features = x
-    return to_standard(model, z).numpy(), features.double().numpy()
+    features = features.double().numpy()
+    if not np.isfinite(features).all():
+        raise ModelError(f"This {model.name} model makes items that are not finite numbers: it has no directions.")
+    return to_standard(model, z).numpy(), features
 
 
 def _orthonormal(vectors: list[np.ndarray], k: int) -> np.ndarray:
@@ -304,9 +319,12 @@ def regression_vectors(s: np.ndarray, features: np.ndarray, count: int) -> np.nd
     coefficients = np.linalg.lstsq(design, features, rcond=None)[0][:-1]  # (k, f)
     remaining, vectors = coefficients.copy(), []
     for _ in range(count):
+        # Each feature's own direction, scored by how much it moves *all* features: a factor behind two
+        # columns beats a column that moves alone.
         lengths = np.linalg.norm(remaining, axis=0)
-        best = remaining[:, int(np.argmax(lengths))]
-        v = best / max(np.linalg.norm(best), 1e-12)
+        candidates = remaining / np.maximum(lengths, 1e-12)  # (k, f)
+        reach = np.linalg.norm(candidates.T @ remaining, axis=1)  # (f,)
+        v = candidates[:, int(np.argmax(reach))]
         vectors.append(v)
         remaining = remaining - np.outer(v, v @ remaining)  # what is left for the next direction to explain
     return _sign_up(_orthonormal(vectors, s.shape[1]), s, features)
