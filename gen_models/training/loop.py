@@ -73,13 +73,20 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def epoch_steps(config: TrainConfig, n_rows: int) -> int:
+    """Batches per epoch: every full batch of the rows, but with `epochs` left to the step budget (None) at most
+    `auto_steps`, so that a table of millions of rows still trains for about the budget's steps (its one epoch
+    then sees a random auto_steps x batch_size of the rows)."""
+    full = max(1, n_rows // max(1, min(config.batch_size, n_rows)))
+    return full if config.epochs is not None else min(full, config.auto_steps)
+
+
 def resolve_epochs(config: TrainConfig, n_rows: int) -> int:
     """The number of epochs a run will do: `config.epochs`, or enough for about `auto_steps` steps (at most
     `max_epochs` where that is set)."""
     if config.epochs is not None:
         return config.epochs
-    steps_per_epoch = max(1, n_rows // max(1, min(config.batch_size, n_rows)))
-    epochs = max(1, math.ceil(config.auto_steps / steps_per_epoch))
+    epochs = max(1, math.ceil(config.auto_steps / epoch_steps(config, n_rows)))
     return epochs if config.max_epochs is None else min(epochs, config.max_epochs)
 
 
@@ -138,7 +145,7 @@ def run_training(
     n_rows = x.shape[0]
     batch_size = max(1, min(config.batch_size, n_rows))
     # Drop a last partial batch unless it is the only one: batch norm dislikes tiny batches.
-    steps_per_epoch = max(1, n_rows // batch_size)
+    steps_per_epoch = epoch_steps(config, n_rows)
     epochs = resolve_epochs(config, n_rows)
     order_rng = torch.Generator().manual_seed(config.seed)
     started = time.perf_counter()

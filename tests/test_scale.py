@@ -1,0 +1,27 @@
+"""Big tables (issue #17): a step budget bounds training however many rows there are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import gen_models
+from gen_models.training import TrainConfig, resolve_epochs
+from gen_models.training.loop import epoch_steps
+
+
+def test_the_step_budget_caps_an_epoch_of_a_big_table() -> None:
+    budget = TrainConfig(batch_size=500, auto_steps=600)
+    assert epoch_steps(budget, 1_000_000) == 600  # not 2,000 full batches
+    assert resolve_epochs(budget, 1_000_000) == 1
+    assert epoch_steps(budget, 50_000) == 100 and resolve_epochs(budget, 50_000) == 6  # small tables: full epochs
+    fixed = TrainConfig(batch_size=500, epochs=2)
+    assert epoch_steps(fixed, 1_000_000) == 2_000  # epochs asked for: every row, every epoch
+
+
+def test_training_takes_the_budgets_steps_on_a_table_larger_than_it() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=3000).round(3), "k": rng.choice(["a", "b"], 3000)})
+    model = gen_models.create("vae", batch_size=10, auto_steps=30, seed=0)  # 300 full batches, a budget of 30
+    result = model.fit(frame)
+    assert result.status == "finished" and result.steps == 30 and len(model.history) == 30
