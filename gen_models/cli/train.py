@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
 def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
     """The command, alone or as one of torchrun's processes (`ranks`)."""
     from gen_models import create
+    from gen_models.latent.directions import store_directions
     from gen_models.training.threads import set_training_threads
 
     def say(line: str) -> None:
@@ -182,6 +183,7 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
         return 0  # rank 0 writes the model
     # Remember where the data came from, so `design` and the app can find it again.
     origin = {"data_file": str(Path(args.data).resolve())} if Path(args.data).is_file() else {"dataset": args.data}
+    store_directions(model)  # saved with the model, so `directions`, `info` and the app need not search again
     out = model.save(args.out, extra=origin)
     level = "warning: " if result.status == "diverged" else ""
     print(f"{level}{result.message} Took {result.seconds:.1f}s. Saved to {out}", file=sys.stderr)

@@ -246,6 +246,9 @@ def _install_model(source: Path, directory: Path, *, keep_source: bool) -> None:
 
 def _save_model(model: GenerativeModel, directory: Path) -> None:
     """Save the trained model into its run folder: whole into a temporary folder first, then moved in."""
+    from gen_models.latent.directions import store_directions  # torch-heavy; a trained model has loaded it
+
+    store_directions(model)  # found once, at the end of training, and saved with the model (issue #16)
     temporary = _temporary_beside(directory / "model")
     try:
         model.save(temporary)
