@@ -133,6 +133,7 @@ def run_training(
     on_step: Callback | None = None,
     on_epoch: Callback | None = None,
     stop_event: threading.Event | None = None,
+    start_epoch: int = 0,
 ) -> TrainResult:
     """Train `model` on encoded rows.
 
@@ -141,25 +142,31 @@ def run_training(
     history: per-step metrics are appended here ({"epoch", "step", loss names...}).
     on_step / on_epoch receive a metrics dict: the step's losses (or the epoch's mean losses)
     plus "epoch", "epochs", "step", "elapsed" and "remaining" (seconds, estimated).
+    start_epoch: epochs already done (a resumed training, its weights and `history` so far given):
+        training runs epochs start_epoch + 1 to the budget, in the batch order a run from the start has.
     """
     n_rows = x.shape[0]
     batch_size = max(1, min(config.batch_size, n_rows))
     # Drop a last partial batch unless it is the only one: batch norm dislikes tiny batches.
     steps_per_epoch = epoch_steps(config, n_rows)
     epochs = resolve_epochs(config, n_rows)
+    if not 0 <= start_epoch < epochs:
+        raise ModelError(f"This training has {epochs} epochs, so it cannot go on from epoch {start_epoch}.")
     order_rng = torch.Generator().manual_seed(config.seed)
+    for _ in range(start_epoch):  # the batch orders of the epochs done: a resumed run goes on as one from the start
+        torch.randperm(n_rows, generator=order_rng)
     started = time.perf_counter()
     step = len(history)
     # A deep copy: state_dict() shares its tensors with the live weights, which keep changing.
     last_good = copy.deepcopy(model.networks.state_dict())
-    last_healthy, healthy_epoch = last_good, 0
+    last_healthy, healthy_epoch = last_good, start_epoch
     real_distinct = _distinct_rows(x[torch.randperm(n_rows, generator=torch.Generator().manual_seed(0))[:HEALTH_ROWS]])
     if distributed.active():  # one threshold everywhere: ranks hold equal weights, so their health checks agree
         real_distinct = distributed.smallest(real_distinct)
     check_every = max(1, math.ceil(HEALTH_STEPS / steps_per_epoch))
     model.networks.train()
 
-    for epoch in range(1, epochs + 1):
+    for epoch in range(start_epoch + 1, epochs + 1):
         order = torch.randperm(n_rows, generator=order_rng).to(x.device)
         sums: dict[str, float] = {}
         for i in range(steps_per_epoch):
@@ -193,7 +200,7 @@ def run_training(
             for name, value in losses.items():
                 sums[name] = sums.get(name, 0.0) + value
             if on_step is not None:
-                on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, epochs, started))
+                on_step(_progress(record, epoch - 1 + (i + 1) / steps_per_epoch, epochs, started, start_epoch))
             if not distributed.active():  # alone, a stop asked for by on_step counts at once
                 stopping = stop_event is not None and stop_event.is_set()
             if stopping:
@@ -228,7 +235,7 @@ def run_training(
             ending = ending or "Stopped early: another process's held-back rows stopped improving."
         if on_epoch is not None:
             means = {name: total / steps_per_epoch for name, total in sums.items()}
-            on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started))
+            on_epoch(_progress({"epoch": epoch, "step": step, **means}, epoch, epochs, started, start_epoch))
         if ending is not None:
             return TrainResult(
                 status="finished",
@@ -238,17 +245,18 @@ def run_training(
                 seconds=time.perf_counter() - started,
             )
 
+    resumed = f", resumed after epoch {start_epoch}" if start_epoch else ""
     return TrainResult(
         status="finished",
-        message=f"Trained {epochs} epochs ({step} steps).",
+        message=f"Trained {epochs} epochs ({step} steps{resumed}).",
         epochs_completed=epochs,
         steps=step,
         seconds=time.perf_counter() - started,
     )
 
 
-def _progress(record: Metrics, epochs_done: float, epochs: int, started: float) -> Metrics:
-    """Add timing to a metrics record; remaining time comes from the average pace so far."""
+def _progress(record: Metrics, epochs_done: float, epochs: int, started: float, start_epoch: int = 0) -> Metrics:
+    """Add timing to a metrics record; remaining time comes from the average pace since `started` (at start_epoch)."""
     elapsed = time.perf_counter() - started
-    remaining = elapsed / epochs_done * (epochs - epochs_done)
+    remaining = elapsed / (epochs_done - start_epoch) * (epochs - epochs_done)
     return {**record, "epochs": epochs, "elapsed": elapsed, "remaining": remaining}
