@@ -10,7 +10,14 @@ import torch
 
 import gen_models
 from gen_models.data.layouts import DataLayout
-from gen_models.training.monitor import QualityMonitor, default_every, list_snapshots, load_records, snapshot_name
+from gen_models.training.monitor import (
+    CheckBudget,
+    QualityMonitor,
+    default_every,
+    list_snapshots,
+    load_records,
+    snapshot_name,
+)
 
 
 def tiny_model(epochs: int) -> gen_models.GenerativeModel:
@@ -109,3 +116,19 @@ def test_images_are_declined_without_a_crash(mixed_table: pd.DataFrame) -> None:
     monitor({"epoch": 1, "epochs": 1})
     assert not monitor.applies and "images" in (monitor.reason or "")
     assert monitor.records() == [] and monitor.restore_best() is None
+
+
+def test_a_budget_skips_due_checks_that_would_exceed_its_share_but_never_the_last(mixed_table: pd.DataFrame) -> None:
+    model = tiny_model(6)
+    budget = CheckBudget(1e-9)  # far less than any check costs: only the first (cost not known yet) and the last
+    monitor = QualityMonitor(model, mixed_table, every=1, rows=100, budget=budget)
+    model.fit(mixed_table, on_epoch=monitor)
+    assert [r["epoch"] for r in monitor.records()] == [1, 6]
+    assert budget.seconds > 0, "the checks were timed"
+
+    unlimited = CheckBudget(None)
+    monitor = QualityMonitor(tiny_model(3), mixed_table, every=1, rows=100, budget=unlimited)
+    monitor.model.fit(mixed_table, on_epoch=monitor)
+    assert [r["epoch"] for r in monitor.records()] == [1, 2, 3] and unlimited.seconds > 0
+    with pytest.raises(ValueError, match="share must be between 0 and 1"):
+        CheckBudget(1.5)

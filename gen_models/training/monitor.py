@@ -21,7 +21,16 @@ found them, so a monitored run learns exactly what an unmonitored one with the s
 Only tables are scored: for images and sequences `applies` is False, `reason` says why, and the
 callback does nothing.
 
-    monitor = QualityMonitor(model, data, snapshot_dir="runs/x/snapshots")
+Checks cost time. Given a `CheckBudget`, a check that falls due is skipped when the time already
+spent on checks plus the last check's cost would exceed the budget's share of the training time so
+far: with short epochs (a small table) checks come less often, with long ones as often as `every`
+says. The last epoch is always checked. The budget also counts other work that shares it (the app's
+live samples), and says how much time all of it took (`CheckBudget.seconds`).
+
+A resumed training (`model.fit(..., start_epoch=k)`) carries on its earlier checks with
+`continue_from(records, best_state)`: the curve continues, and the earlier best is the one to beat.
+
+    monitor = QualityMonitor(model, data, snapshot_dir="runs/x/snapshots", budget=CheckBudget(0.1))
     model.fit(data, on_epoch=monitor)
     monitor.restore_best(model)
 """
@@ -33,6 +42,9 @@ import json
 import os
 import random
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +61,7 @@ TARGET_CHECKS = 15
 DEFAULT_ROWS = 1000
 SNAPSHOT_PREFIX = "epoch_"
 RECORDS_FILE = "quality.json"
+SCORE_KEYS = ("quality", "column_shapes", "pair_trends")  # what a check records besides its epoch
 
 
 def default_every(epochs: int, checks: int = TARGET_CHECKS) -> int:
@@ -62,9 +75,10 @@ def snapshot_name(epoch: int) -> str:
 
 
 def list_snapshots(snapshot_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Saved epoch snapshots in `snapshot_dir`, in epoch order: ``[{"epoch", "quality", "path"}]``.
+    """Saved epoch snapshots in `snapshot_dir`, in epoch order: ``[{"epoch", "quality", "path", "record"}]``.
 
-    `quality` comes from the snapshot's model.json (`extra.quality`), None when it is not there.
+    `quality` comes from the snapshot's model.json (`extra.quality`), None when it is not there;
+    `record` is the check as the monitor recorded it (epoch and `SCORE_KEYS`), None for an unscored one.
     Folders without a model.json (a snapshot still being written) are left out.
     """
     directory = Path(snapshot_dir)
@@ -80,8 +94,48 @@ def list_snapshots(snapshot_dir: str | os.PathLike) -> list[dict[str, Any]]:
             epoch = int(path.name[len(SNAPSHOT_PREFIX) :])
         except (OSError, ValueError):
             continue  # damaged or foreign folder: not offered
-        found.append({"epoch": epoch, "quality": extra.get("quality"), "path": path})
+        quality = extra.get("quality")
+        record = None if quality is None else {"epoch": epoch, **{key: extra.get(key) for key in SCORE_KEYS}}
+        found.append({"epoch": epoch, "quality": quality, "path": path, "record": record})
     return found
+
+
+class CheckBudget:
+    """The time spent on checks during a training, kept under `share` of the training time so far.
+
+    One budget may be shared by several kinds of work (the quality checks, the app's live samples):
+    each asks `allows(elapsed, cost)` before it runs and is timed with `timed()`. Thread-safe to read.
+    share: e.g. 0.1 for at most about 10% of the time; `allows` is always True with share=None.
+    """
+
+    def __init__(self, share: float | None = 0.1) -> None:
+        if share is not None and not 0 < share < 1:
+            raise ValueError(f"share must be between 0 and 1 (got {share})")
+        self.share = share
+        self._seconds = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def seconds(self) -> float:
+        """Seconds spent on the work timed so far."""
+        with self._lock:
+            return self._seconds
+
+    def allows(self, elapsed: float, cost: float) -> bool:
+        """Whether work expected to take `cost` seconds fits, `elapsed` seconds into training."""
+        if self.share is None:
+            return True
+        return self.seconds + cost <= self.share * elapsed
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Count the time the `with` block takes."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._seconds += time.perf_counter() - started
 
 
 class QualityMonitor:
@@ -95,6 +149,8 @@ class QualityMonitor:
     seed: fixes the real sample and the generated rows' latent draws.
     keep_best: hold a copy of the best epoch's weights in memory for `restore_best`.
     snapshot_dir: when given, every checked epoch is saved there as a full model directory.
+    budget: when given, a due check is skipped if it would take the budget over its share (see the
+        module docstring), and every check is timed in it; None checks every `every` epochs.
     """
 
     def __init__(
@@ -107,6 +163,7 @@ class QualityMonitor:
         seed: int = 0,
         keep_best: bool = True,
         snapshot_dir: str | os.PathLike | None = None,
+        budget: CheckBudget | None = None,
     ) -> None:
         if every is not None and every < 1:
             raise ValueError(f"every must be at least 1 (got {every})")
@@ -119,7 +176,9 @@ class QualityMonitor:
         self.seed = seed
         self.keep_best = keep_best
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else None
+        self.budget = budget
         self.reason: str | None = None  # why the monitor does not apply, once known
+        self._last_cost = 0.0  # seconds the last check took: what the next one is expected to cost
         self._lock = threading.Lock()
         self._records: list[dict[str, Any]] = []
         self._best: dict[str, Any] | None = None
@@ -151,7 +210,30 @@ class QualityMonitor:
         every = self.every or default_every(epochs)
         if epoch % every and epoch != epochs:
             return
-        self.check(epoch)
+        if self.budget is None:
+            self.check(epoch)
+            return
+        if epoch != epochs and not self.budget.allows(float(metrics["elapsed"]), self._last_cost):
+            return  # checks have had their share of the time so far: the next due one may fit
+        started = time.perf_counter()
+        with self.budget.timed():
+            self.check(epoch)
+        self._last_cost = time.perf_counter() - started
+
+    def continue_from(self, records: list[dict[str, Any]], best_state: dict[str, torch.Tensor] | None) -> None:
+        """Carry on an earlier training's checks (a resumed run): `records` come first, in epoch order.
+
+        best_state: the weights of the best of `records` (used by `restore_best` if nothing later
+            beats it); None when they are not at hand, and then only later checks can be kept.
+        """
+        ordered = sorted((dict(record) for record in records), key=lambda record: record["epoch"])
+        best = max(ordered, key=lambda record: record["quality"], default=None)  # the earliest on a tie
+        with self._lock:
+            self._records = ordered + self._records
+            # Without its weights an earlier best could not be put back, so it is not the one to beat then.
+            if best is not None and (best_state is not None or not self.keep_best):
+                self._best = dict(best)
+                self._best_state = best_state if self.keep_best else None
 
     def _ready(self) -> bool:
         """Prepare the real sample and kinds at the first call (the schema is known only once fit started)."""
