@@ -4,6 +4,11 @@ Three views, picked by what the model makes: rows of a table (distributions), im
 drawn as one PNG) or sequences (curves). Each has a traversal (one code swept across its range
 while the rest stay put) and, for models with an encoder, real items placed in the code space.
 Everything the sliders drive runs in a fragment, so a slider move reruns only that part.
+
+Sliders come in groups. "Directions found in this model" (`gen_models.latent.directions`) come first,
+each with its computed label under it, and the raw dimensions go into a closed section; a model with
+no more codes of its own than directions (InfoGAN, the AAE, the RCGAN: a few codes its training gave
+a meaning) keeps those first, then its directions. Every direction can be swept in the traversal.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from gen_models.errors import USER_ERRORS
+from gen_models.latent.directions import directions_of
 from gen_models.models import GenerativeModel, LatentCode
 from ui.core.plots import (
     distribution_figure,
@@ -92,30 +98,85 @@ def encoded_rows(model_key: str, stamp: float, _model: GenerativeModel, _real: p
     return _model.encode(_real)
 
 
+def direction_sliders(model: GenerativeModel) -> list[LatentCode]:
+    """The model's discovered directions as sliders (saved with it, or found once per loaded model), or none."""
+    if model.directions_ is not None:
+        return code_ui.direction_codes(model.directions_)
+    try:
+        with st.spinner("Finding the directions that change this model's output most…"):
+            return code_ui.direction_codes(directions_of(model))
+    except USER_ERRORS as error:  # e.g. a diverged model whose outputs are not numbers
+        st.info(f"No directions for this model: {error}")
+        return []
+
+
+def direction_labels(model: GenerativeModel) -> dict[str, str]:
+    """{direction name: label}: what a step from -2 to +2 along it does."""
+    return {d.name: d.label for d in model.directions_.items} if model.directions_ is not None else {}
+
+
+def codes_first(codes: list[LatentCode], directions: list[LatentCode]) -> bool:
+    """A model's own codes come before its directions when they are few (InfoGAN, AAE, RCGAN): see the docstring."""
+    own = [c for c in codes if c.role != "noise"]
+    return bool(own) and len(own) <= len(directions) or not directions
+
+
+def sweep_order(model: GenerativeModel) -> list[LatentCode]:
+    """Every slider in the order the page shows them: the traversal offers them in this order too."""
+    codes, directions = model.latent_codes(), direction_sliders(model)
+    own, noise = [c for c in codes if c.role != "noise"], [c for c in codes if c.role == "noise"]
+    return own + directions + noise if codes_first(codes, directions) else directions + own + noise
+
+
+def direction_values(
+    model: GenerativeModel, key: str, values: dict, name: str | None = None, value: object = None
+) -> tuple[dict, dict]:
+    """(codes, directions) for `model.sample`: the held ones, with `name` (a code or a direction) set to `value`."""
+    codes, moved = dict(values), dict(code_ui.held_codes(code_ui.directions_key(key)))
+    if name is not None:
+        (moved if name in {d.name for d in direction_sliders(model)} else codes)[name] = value
+    return codes, moved
+
+
 def controls(source: ModelSource, model: GenerativeModel) -> tuple[dict, object, int]:
-    """The code sliders, the condition and the draw buttons -> (held codes, condition, seed)."""
+    """The code and direction sliders, the condition and the draw buttons -> (held codes, condition, seed).
+
+    Held directions live apart (`code_ui.directions_key`); `direction_values` reads them.
+    """
     key = source.key
     codes = model.latent_codes()
+    directions = direction_sliders(model)
     main = [c for c in codes if c.role != "noise"]
     noise = [c for c in codes if c.role == "noise"]
     held = code_ui.held_codes(key)
+    moved = code_ui.held_codes(code_ui.directions_key(key))
     seed_key = f"seed:{key}"
     st.session_state.setdefault(seed_key, 0)
     item = {"images": "image", "sequences": "sequence"}.get(data_kind(model), "row")
+    own_first = codes_first(codes, directions)
 
-    st.subheader("Latent codes")
-    st.caption(
-        f"Move a slider to **hold** that code at one value for every {item}; codes you have not moved are "
-        f"drawn at random for each {item}, so you still see the whole spread of what the model makes."
-    )
-    if main:
+    if main and own_first:
+        st.subheader("Latent codes")
+        st.caption(
+            f"Move a slider to **hold** that code at one value for every {item}; codes you have not moved are "
+            f"drawn at random for each {item}, so you still see the whole spread of what the model makes."
+        )
         code_ui.code_grid(key, main, levels=code_ui.measured_levels(source.path))
-    if noise:
-        with st.expander(
-            f"Noise dimensions ({len(noise)}): plain random inputs with no set meaning", expanded=not main
-        ):
-            show_all = len(noise) > NOISE_SHOWN and st.toggle(f"Show all {len(noise)}", key=f"all_noise:{key}")
-            code_ui.code_grid(key, noise if show_all else noise[:NOISE_SHOWN])
+    if directions:
+        st.subheader("Directions found in this model")
+        st.caption(
+            "Each slider moves every random draw along one direction in the latent space: a combination of the "
+            f"raw dimensions, found by measuring which change what the model makes most (and set apart from each "
+            f"other). Under each, what a step from -2 to +2 does to the {item}s it makes. 0 is the middle of the "
+            "prior; a direction you have not moved is left to chance, like a code."
+        )
+        code_ui.direction_grid(key, directions, direction_labels(model))
+    raw = noise if own_first else main + noise
+    if raw:
+        what = "plain random inputs with no set meaning" if not main or own_first else "the model's own axes"
+        with st.expander(f"Raw latent dimensions ({len(raw)}): {what}", expanded=not directions and not main):
+            show_all = len(raw) > NOISE_SHOWN and st.toggle(f"Show all {len(raw)}", key=f"all_noise:{key}")
+            code_ui.code_grid(key, raw if show_all else raw[:NOISE_SHOWN])
 
     condition = None
     if model.condition_column is not None:
@@ -130,9 +191,16 @@ def controls(source: ModelSource, model: GenerativeModel) -> tuple[dict, object,
         help="Draw new random values for the codes that are not held.",
         on_click=lambda: st.session_state.update({seed_key: st.session_state[seed_key] + 1}),
     )
-    b2.button("Release all codes", key=f"release:{key}", on_click=code_ui.release_all, args=(key, codes))
-    st.caption(code_ui.describe_held(held, item) + f" Random draw #{st.session_state[seed_key]}.")
+    b2.button("Release all codes", key=f"release:{key}", on_click=release_everything, args=(key, codes, directions))
+    moved_text = f" Directions set: {code_ui.held_list(moved)}." if moved else ""
+    st.caption(code_ui.describe_held(held, item) + moved_text + f" Random draw #{st.session_state[seed_key]}.")
     return dict(held), condition, st.session_state[seed_key]
+
+
+def release_everything(key: str, codes: list[LatentCode], directions: list[LatentCode]) -> None:
+    """Button callback: every code and every direction back to random."""
+    code_ui.release_all(key, codes)
+    code_ui.release_all(code_ui.directions_key(key), directions)
 
 
 def explore(source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None) -> None:
@@ -163,10 +231,12 @@ def explore_table(
     tabs = lazy_tabs(key, tab_names)
     if tabs[0].open:
         with tabs[0]:
-            rows_view(key, model.sample(ROWS, codes=held, condition=condition, seed=seed), real, kinds)
+            codes_now, moved = direction_values(model, key, held)
+            rows = model.sample(ROWS, codes=codes_now, condition=condition, seed=seed, directions=moved)
+            rows_view(key, rows, real, kinds)
     if tabs[1].open:
         with tabs[1]:
-            traversal_view(key, model, codes, held, condition, seed, real, kinds)
+            traversal_view(key, model, sweep_order(model), held, condition, seed, real, kinds)
     if can_encode and tabs[2].open:
         with tabs[2]:
             assert real is not None
@@ -215,7 +285,10 @@ def traversal_view(
     )
     left, right = st.columns(2)
     by_name = {code.name: code for code in codes}
-    code_name = left.selectbox("Code to sweep", list(by_name), key=f"sweep_code:{key}")
+    labels = direction_labels(model)
+    code_name = left.selectbox(
+        "Code to sweep", list(by_name), key=f"sweep_code:{key}", format_func=sweep_name(by_name, labels)
+    )
     # Start on a number column other than the condition: the condition stays fixed along a sweep.
     watchable = [c for c in kinds if c != model.condition_column] or list(kinds)
     numeric = [c for c in watchable if kinds[c] in ("continuous", "integer")]
@@ -231,10 +304,10 @@ def traversal_view(
         if code.kind == "categorical"
         else [float(v) for v in np.linspace(code.low, code.high, TRAVERSAL_STEPS)]
     )
-    frames = [
-        model.sample(TRAVERSAL_ROWS, codes={**held, code.name: value}, condition=condition, seed=seed)
-        for value in steps
-    ]
+    frames = []
+    for value in steps:
+        codes_at, moved = direction_values(model, key, held, code.name, value)
+        frames.append(model.sample(TRAVERSAL_ROWS, codes=codes_at, condition=condition, seed=seed, directions=moved))
     real_column = real[column] if real is not None and column in real else None
     st.plotly_chart(
         traversal_figure(code.name, steps, column, kinds[column], frames, real_column),
@@ -358,27 +431,36 @@ def value_label(value: object) -> str:
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
-def pick_sweep_code(key: str, codes: list[LatentCode]) -> LatentCode:
-    """A selectbox of the codes; named codes first, since those are the ones meant to mean something."""
-    ordered = [c for c in codes if c.role != "noise"] + [c for c in codes if c.role == "noise"]
-    by_name = {code.name: code for code in ordered}
+def sweep_name(by_name: dict[str, LatentCode], labels: dict[str, str]):  # noqa: ANN201 - a format_func
+    """How the traversal's selectbox names a code: noise marked, a direction with its label (`direction_labels`)."""
+
+    def name(n: str) -> str:
+        if n in labels:
+            return f"{n}: {labels[n]}"
+        return f"{n} (noise)" if by_name[n].role == "noise" else n
+
+    return name
+
+
+def pick_sweep_code(key: str, model: GenerativeModel) -> LatentCode:
+    """A selectbox of the codes and directions, in the order the sliders show them (`sweep_order`)."""
+    by_name = {code.name: code for code in sweep_order(model)}
+    labels = direction_labels(model)
     name = st.selectbox(
-        "Code to sweep",
-        list(by_name),
-        key=f"sweep_code:{key}",
-        format_func=lambda n: n if by_name[n].role != "noise" else f"{n} (noise)",
+        "Code to sweep", list(by_name), key=f"sweep_code:{key}", format_func=sweep_name(by_name, labels)
     )
     return by_name[name]
 
 
-def image_samples(model: GenerativeModel, held: dict, condition: object, seed: int) -> bytes:
+def image_samples(model: GenerativeModel, key: str, held: dict, condition: object, seed: int) -> bytes:
     """The 8x8 grid the sliders drive, as PNG bytes: sample, then tile into one picture."""
-    images = model.sample_encoded(GRID_SIDE * GRID_SIDE, codes=held, condition=condition, seed=seed)
+    codes, moved = direction_values(model, key, held)
+    images = model.sample_encoded(GRID_SIDE * GRID_SIDE, codes=codes, condition=condition, seed=seed, directions=moved)
     return image_grid_png(images.numpy(), image_shape(model), columns=GRID_SIDE)
 
 
 def image_traversal(
-    model: GenerativeModel, code: LatentCode, held: dict, condition: object, seed: int
+    model: GenerativeModel, key: str, code: LatentCode, held: dict, condition: object, seed: int
 ) -> tuple[bytes, list]:
     """Rows = random draws of the other codes, columns = `code` swept: PNG bytes and the values.
 
@@ -386,10 +468,12 @@ def image_traversal(
     row changes only where the swept code acts.
     """
     values = sweep_values(code, IMAGE_STEPS)
-    columns = [
-        model.sample_encoded(IMAGE_DRAWS, codes={**held, code.name: value}, condition=condition, seed=seed).numpy()
-        for value in values
-    ]
+    columns = []
+    for value in values:
+        codes_at, moved = direction_values(model, key, held, code.name, value)
+        columns.append(
+            model.sample_encoded(IMAGE_DRAWS, codes=codes_at, condition=condition, seed=seed, directions=moved).numpy()
+        )
     grid = np.stack(columns, axis=1).reshape(IMAGE_DRAWS * len(values), -1)  # row-major: draw, then value
     labels = [f"{code.name}={value_label(v)}" if i == 0 else value_label(v) for i, v in enumerate(values)]
     return image_grid_png(grid, image_shape(model), columns=len(values), column_labels=labels), values
@@ -408,7 +492,7 @@ def explore_images(
     )
     if tabs[0].open:
         with tabs[0]:
-            picture = image_samples(model, held, condition, seed)
+            picture = image_samples(model, key, held, condition, seed)
             st.image(picture, caption=f"{GRID_SIDE * GRID_SIDE} generated images", width=png_width(picture))
     if tabs[1].open:
         with tabs[1]:
@@ -417,8 +501,8 @@ def explore_images(
                 "lowest on the left to the highest on the right. A code that matters changes the picture along "
                 "the row the same way in every row; one that does not leaves the row alike."
             )
-            code = pick_sweep_code(key, codes)
-            picture, _ = image_traversal(model, code, held, condition, seed)
+            code = pick_sweep_code(key, model)
+            picture, _ = image_traversal(model, key, code, held, condition, seed)
             st.image(picture, width=png_width(picture))
             ending = "" if code.meaning.endswith(".") else "."  # some meanings are whole sentences already
             st.caption(f"**{code.name}**: {code.meaning}{ending}")
@@ -506,10 +590,10 @@ def real_sequences(model_key: str, stamp: float, _model: GenerativeModel, _real:
 
 
 def generated_curves(
-    model: GenerativeModel, n: int, held: dict, condition: object, seed: int
+    model: GenerativeModel, n: int, held: dict, condition: object, seed: int, moved: dict | None = None
 ) -> tuple[list, np.ndarray, list[str]]:
-    """n generated sequences in the original units: (step labels, (n, T, F), value names)."""
-    x, c = model.sample_with_condition(n, codes=held, condition=condition, seed=seed)
+    """n generated sequences in the original units: (step labels, (n, T, F), value names); `moved`: directions."""
+    x, c = model.sample_with_condition(n, codes=held, condition=condition, seed=seed, directions=moved)
     return sequence_curves(model.encoder, model.decode(x, c))
 
 
@@ -517,7 +601,8 @@ def explore_sequences(
     source: ModelSource, model: GenerativeModel, real: pd.DataFrame | None, held: dict, condition: object, seed: int
 ) -> None:
     key = source.key
-    steps, values, names = generated_curves(model, SEQUENCES_SHOWN, held, condition, seed)
+    codes_now, moved_now = direction_values(model, key, held)
+    steps, values, names = generated_curves(model, SEQUENCES_SHOWN, codes_now, condition, seed, moved_now)
     feature = 0
     if len(names) > 1:
         feature = names.index(st.selectbox("Value to plot", names, key=f"seq_value:{key}"))
@@ -545,12 +630,13 @@ def explore_sequences(
                 "Each panel is one random draw of the other codes; in it, one curve per value of the swept code, "
                 "from light orange (lowest) to dark purple (highest). A code that matters fans the curves out."
             )
-            code = pick_sweep_code(key, model.latent_codes())
+            code = pick_sweep_code(key, model)
             sweep = sweep_values(code, TRAVERSAL_STEPS)
-            per_value = [
-                generated_curves(model, SEQUENCE_DRAWS, {**held, code.name: v}, condition, seed)[1][:, :, feature]
-                for v in sweep
-            ]
+            per_value = []
+            for v in sweep:
+                codes_at, moved = direction_values(model, key, held, code.name, v)
+                curves_at = generated_curves(model, SEQUENCE_DRAWS, codes_at, condition, seed, moved)[1]
+                per_value.append(curves_at[:, :, feature])
             curves = np.stack(per_value, axis=1)  # (draws, values, T)
             figure = sequence_traversal_figure(steps, code.name, sweep, curves, names[feature], x_name)
             st.plotly_chart(figure, key="sequence_traversal", config={"displayModeBar": False})

@@ -188,3 +188,39 @@ def describe_held(held: dict[str, Any], item: str = "row") -> str:
     if not held:
         return f"No code is held: every {item} draws all its codes at random."
     return f"Held for every {item}: {held_list(held)}. The other codes are drawn at random for each {item}."
+
+
+# ----- discovered directions (gen_models.latent.directions) ---------------------------------------------
+def directions_key(model_key: str) -> str:
+    """The model key under which direction sliders keep their held values: apart from the codes, since
+    `model.sample` takes them separately (`directions=`) and the Generate page offers codes only."""
+    return f"{model_key}#directions"
+
+
+def direction_codes(directions: Any) -> list[LatentCode]:
+    """A model's `Directions` as slider descriptions: values in prior standard deviations over ±3."""
+    return [
+        LatentCode(
+            name=direction.name,
+            kind="continuous",
+            meaning=(
+                "a direction found in this model's latent space: the combination of its raw dimensions that "
+                f"changes its output most after those before it. A step from -2 to +2 gives: {direction.label}"
+            ),
+            low=-3.0,
+            high=3.0,
+            role="direction",
+        )
+        for direction in directions.items
+    ]
+
+
+def direction_grid(model_key: str, codes: Sequence[LatentCode], labels: dict[str, str], per_row: int = 3) -> None:
+    """One slider per direction, in rows, each with its label (what a step from -2 to +2 does) under it."""
+    key = directions_key(model_key)
+    for start in range(0, len(codes), per_row):
+        columns = st.columns(per_row)
+        for column, code in zip(columns, codes[start : start + per_row], strict=False):
+            with column:
+                code_widget(key, code)
+                st.caption(labels[code.name])
