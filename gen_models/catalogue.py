@@ -23,6 +23,8 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
     "autoregressive": (
         "Autoregressive: draws a row one column at a time, each from its distribution given the columns before it."
     ),
+    "flow": "Normalizing flow: an exact, invertible map between rows and Gaussian codes, with each row's likelihood.",
+    "mmd": "Moment-matching network: a generator trained to shrink the MMD distance to real rows, no discriminator.",
 }
 
 MODEL_TITLES: dict[str, str] = {
@@ -35,6 +37,8 @@ MODEL_TITLES: dict[str, str] = {
     "bigan": "BiGAN",
     "infogan": "InfoGAN",
     "autoregressive": "Autoregressive model",
+    "flow": "Normalizing flow",
+    "mmd": "Moment-matching network",
 }
 
 WEIGHTS_FILE = "weights.safetensors"  # every network's tensors, keyed "<network>.<parameter>"

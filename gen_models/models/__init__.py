@@ -5,14 +5,16 @@ from gen_models.models.autoregressive import Autoregressive
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.models.bigan import BiGAN
 from gen_models.models.cgan import CGAN
+from gen_models.models.flow import Flow
 from gen_models.models.gan import GAN
 from gen_models.models.infogan import InfoGAN
+from gen_models.models.mmd import MMD
 from gen_models.models.rcgan import RCGAN
 from gen_models.models.vae import VAE
 from gen_models.models.wgan_gp import WGANGP
 
 REGISTRY: dict[str, type[GenerativeModel]] = {
-    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN, Autoregressive)
+    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN, Autoregressive, Flow, MMD)
 }
 
 __all__ = [
@@ -28,4 +30,6 @@ __all__ = [
     "BiGAN",
     "InfoGAN",
     "Autoregressive",
+    "Flow",
+    "MMD",
 ]

@@ -40,8 +40,10 @@ from pathlib import Path
 from gen_models.catalogue import MODEL_TITLES
 from gen_models.models.aae import AAEConfig
 from gen_models.models.bigan import BiGANConfig
+from gen_models.models.flow import FlowConfig
 from gen_models.models.gan import GANConfig
 from gen_models.models.infogan import CODE_PRIOR, InfoGANConfig
+from gen_models.models.mmd import MMDConfig
 from gen_models.models.rcgan import RCGANConfig
 from gen_models.models.vae import VAEConfig
 from gen_models.models.wgan_gp import WGANGPConfig
@@ -99,7 +101,7 @@ def _layers(sizes: tuple[int, ...]) -> str:
 
 def _settings() -> dict[str, dict[str, str]]:
     """Architecture -> placeholder -> its text, as the content files quote them."""
-    gan, wgan, vae, info, aae, bigan, rcgan = (
+    gan, wgan, vae, info, aae, bigan, rcgan, flow, mmd = (
         GANConfig(),
         WGANGPConfig(),
         VAEConfig(),
@@ -107,6 +109,8 @@ def _settings() -> dict[str, dict[str, str]]:
         AAEConfig(),
         BiGANConfig(),
         RCGANConfig(),
+        FlowConfig(),
+        MMDConfig(),
     )
     return {
         "gan": {
@@ -168,6 +172,18 @@ def _settings() -> dict[str, dict[str, str]]:
             "discriminator_hidden": str(rcgan.discriminator_hidden),
             "info_weight": f"{rcgan.info_weight:g}",
             "discriminator_lr_ratio": f"{rcgan.discriminator_lr / rcgan.lr:g}",
+        },
+        "flow": {
+            "n_couplings": str(flow.n_couplings),
+            "coupling_layers": _layers(flow.hidden),
+            # -log N(y; 0, 1) averaged over y ~ N(0, 1): the loss per number before the flow has learnt anything.
+            "start_nll": f"{0.5 * math.log(2 * math.pi * math.e):.2f}",
+        },
+        "mmd": {
+            "latent_dim": str(mmd.latent_dim),
+            "generator_layers": _layers(mmd.generator_hidden),
+            "n_bandwidths": str(len(mmd.bandwidths)),
+            "bandwidths": ", ".join(f"{width:g}" for width in mmd.bandwidths),
         },
     }
 

@@ -1,7 +1,7 @@
 """Encoders: a table, images or time series <-> the float matrix every model trains on.
 
 One module per kind of data (`tabular`, `images`, `sequences`), each following `base.Encoder`; `quantile`
-encodes a table as tokens for autoregressive models.
+encodes a table as tokens for autoregressive models, `gaussianised` as invertible cells for flows.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gen_models.data.encoders.base import Encoder, Span, level_key, one_hot_rows
+from gen_models.data.encoders.gaussianised import GaussianisedEncoder
 from gen_models.data.encoders.images import ImageEncoder
 from gen_models.data.encoders.quantile import QuantileEncoder
 from gen_models.data.encoders.sequences import SequenceEncoder
@@ -30,6 +31,8 @@ def encoder_from_dict(d: dict[str, Any]) -> Encoder:
     kind = d.get("kind", "table")
     if d.get("encoding") == "quantile":
         return QuantileEncoder.from_dict(d)
+    if d.get("encoding") == "gaussianised":
+        return GaussianisedEncoder.from_dict(d)
     if kind == "images":
         return ImageEncoder.from_dict(d)
     if kind == "sequences":
@@ -39,6 +42,7 @@ def encoder_from_dict(d: dict[str, Any]) -> Encoder:
 
 __all__ = [
     "Encoder",
+    "GaussianisedEncoder",
     "ImageEncoder",
     "QuantileEncoder",
     "SequenceEncoder",
