@@ -22,7 +22,10 @@ from ui.widgets.models import sequence_curves
 from ui.widgets.quality import QUALITY_HINT, default_settings, has_own_budget, quality_figure
 from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
-POLL_SECONDS = 1.0
+# The live view redraws its progress and curves this often while a run trains, and its generated samples
+# (new ones come a few times a run) less often: every redraw costs the server CPU that training could use.
+POLL_SECONDS = 2.0
+SAMPLES_POLL_SECONDS = 6.0
 LIVE_COLUMNS = 4
 LIVE_IMAGES = 16  # images: generated and real grids of 4x4
 LIVE_SEQUENCES = 10
@@ -282,6 +285,7 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     else:
         show_result(info)
 
+                    + checks_share(snap.check_seconds, progress["elapsed"])
     losses_and_quality(snap)
 
     if snap.samples is not None and run.layout is not None and run.layout.kind != "table":
@@ -291,15 +295,18 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
         columns = live_columns(run)
         grid = st.columns(len(columns))
         kinds = run.schema.kinds(include_ignored=True)
+    if polling and not snap.running:
+        st.rerun()  # a full rerun re-creates these fragments without polling and refreshes the run list
+    go_to_explore_if_asked()
         for i, column in enumerate(columns):
+
+def live_samples(run: runs.TrainingRun) -> None:
+    """The latest generated rows (images, series) beside the real ones: a fragment of its own, polled less often."""
+    snap = run.snapshot()
             with grid[i]:
                 figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)
                 figure.update_layout(showlegend=False)  # the heading says which colour is which
                 st.plotly_chart(figure, key=f"live_{i}", config={"displayModeBar": False})
-
-    if polling and not snap.running:
-        st.rerun()  # a full rerun re-creates this fragment without polling and refreshes the run list
-    go_to_explore_if_asked()
 
 
 def ordinal(n: int) -> str:
@@ -358,12 +365,19 @@ def loss_hint(model: str) -> str:
 
 def show_result(info: runs.RunInfo) -> None:
     if info.status == "finished":
-        st.success(f"{info.message} Took {fmt_seconds(info.seconds)}.")
+        st.success(f"{info.message} Took {fmt_seconds(info.seconds)}{checks_share(info.check_seconds, info.seconds)}.")
     elif info.status in ("stopped", "diverged", "interrupted"):
         st.warning(info.message + (" The model so far is saved." if info.has_model else ""))
     elif info.status == "failed":
         st.error(info.message)
     if info.has_model:
+def checks_share(check_seconds: float, seconds: float) -> str:
+    """The words " · quality checks took 6% of training time"; empty before there is anything to say."""
+    if check_seconds <= 0 or seconds <= 0:
+        return ""
+    return f" · quality checks took {min(1.0, check_seconds / seconds):.0%} of training time"
+
+
         st.button("Explore this model", on_click=open_in_explore, args=(info.run_id,), key=f"explore_{info.run_id}")
         snapshot_picker(info)
 
@@ -446,9 +460,38 @@ def runs_list() -> None:
     )
     for notice in runs.disk_notices(sid):
         st.warning(notice, icon=":material/hard_drive:")
+def resume_button(info: runs.RunInfo, busy: bool) -> None:
+    """A stopped or interrupted run with an epoch snapshot: train on from it (a new run, in line like any)."""
+    epoch = runs.resumable_epoch(runs_dir / info.run_id)
+    if epoch is None:
+        return
+    st.button(
+        f"Resume training from epoch {epoch}",
+        key=f"resume_{info.run_id}",
+        on_click=resume_training,
+        args=(info.run_id,),
+        disabled=busy,
+        help=f"A new run loads the weights saved at epoch {epoch} and trains the rest of the same epochs on the "
+        "same data and settings; its loss curve and quality checks go on from here, and this run stays as it is. "
+        "The optimiser restarts (its state is not saved), so the first steps may move a little more.",
+    )
+
+
+def resume_training(run_id: str) -> None:
+    """Button callback: start the resumed run; a refusal (busy, nothing to resume from) goes to `resume_error`."""
+    try:
+        run = runs.resume_run(sid, runs_dir, run_id)
+    except runs.TrainingRefused as refusal:
+        st.session_state["resume_error"] = str(refusal)
+        return
+    st.session_state["watch_run"] = run.run_id
+
+
     for info in infos:
         with st.container(border=True):
             head, buttons = st.columns([3, 2])
+    if message := st.session_state.pop("resume_error", None):
+        st.error(message)
             with head:
                 st.markdown(f"{STATUS_ICONS.get(info.status, '')} **{info.title}**")
                 if info.status == "running":
@@ -458,6 +501,7 @@ def runs_list() -> None:
                 else:
                     detail = f"{info.status} · {info.epochs_completed} epochs · {fmt_seconds(info.seconds)}"
                 if info.condition:
+    busy = any(run.running for run in runs.session_runs(sid))  # one run at a time per session (runs enforces it)
                     detail += f" · conditioned on {info.condition}"
                 st.caption(detail + (f" — {info.message}" if info.message else ""))
             with buttons:
@@ -471,7 +515,12 @@ def runs_list() -> None:
                         data=run_zip(str(runs_dir / info.run_id), info.seconds),
                         file_name=f"{info.run_id}.zip",
                         mime="application/zip",
+                if info.resumed_from:
+                    detail += f" · resumed from epoch {info.start_epoch}"
+                detail += checks_share(info.check_seconds, info.seconds)
                         key=f"zip_{info.run_id}",
+                if info.status in runs.RESUMABLE_STATUSES:
+                    resume_button(info, busy)
                         on_click="ignore",
                         help="The model directory as a zip: load it with gen_models.load(folder).",
                     )
@@ -495,3 +544,4 @@ if run is not None:
 st.divider()
 runs_list()
 go_to_explore_if_asked()
+    st.fragment(live_samples, run_every=SAMPLES_POLL_SECONDS if polling else None)(run)

@@ -32,10 +32,22 @@ Where runs live:
 After a server kill, run.json still says "running" (or "queued"). `saved_runs` marks such runs
 "interrupted" with the epochs they reached and, when an epoch snapshot loads, makes the best one the
 run's model, so the run can be explored and generated from like a finished one.
+
+Resuming: `resume_run` starts a new run (through the same line and limits) from an interrupted or
+stopped run's last epoch snapshot that loads. It trains the remaining epochs of the same budget on
+the same table (the run folder's data.parquet) with the same settings; the loss history and the
+quality checks carry on from the snapshot (the earlier snapshots are linked into the new run's
+folder, so keep-best can still pick an earlier epoch). The optimisers start afresh: their state is
+not saved with a model. The old run stays as it was.
+
+What the app adds to training costs time: the quality checks (with their snapshots) and the live
+samples share one `CheckBudget` of `CHECK_SHARE` of the training time, so with short epochs they come
+less often; the time they took is recorded (`RunInfo.check_seconds`) and shown on the Train page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -64,7 +76,7 @@ from ui.core.startup import use_training_threads
 
 if TYPE_CHECKING:
     from gen_models.models import GenerativeModel
-    from gen_models.training.monitor import QualityMonitor
+    from gen_models.training.monitor import CheckBudget, QualityMonitor
 
 # gen_models.models (torch) and gen_models.training.monitor (scipy.stats, scikit-learn) are imported where
 # they are used, not here: every page imports this module, and the first page should not wait
@@ -76,7 +88,10 @@ RUN_FILE = "run.json"
 DATA_FILE = "data.parquet"
 DATA_FILE_CSV = "data.csv"  # fallback when a table cannot be written as Parquet
 LIVE_SAMPLE_ROWS = 500
-LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs
+LIVE_SAMPLE_TIMES = 25  # how many sample snapshots a run takes over its epochs, at most
+# Quality checks, snapshots and live samples together take at most about this share of a run's training
+# time (bench/bench_app.py measures the app's training time against the command line's).
+CHECK_SHARE = 0.08
 MAX_RUNS_IN_MEMORY = 4  # ended runs (light once ended) kept in memory per session; older ones are on disk only
 QUALITY_FILE = "quality.json"  # the quality checks made during training (gen_models.training.monitor)
 SNAPSHOTS_DIR = "snapshots"  # one full model directory per checked epoch: snapshots/epoch_0040/
@@ -98,6 +113,7 @@ MAX_NICENESS = 19
 RunStatus = Literal["queued", "running", "finished", "stopped", "diverged", "failed", "interrupted", "cancelled"]
 ACTIVE_STATUSES: tuple[RunStatus, ...] = ("queued", "running")  # not ended yet
 MODEL_STATUSES: tuple[RunStatus, ...] = ("finished", "stopped", "diverged")  # ended with a saved model
+RESUMABLE_STATUSES: tuple[RunStatus, ...] = ("interrupted", "stopped")  # ended before their epochs were done
 
 
 class TrainingRefused(Exception):
@@ -164,6 +180,9 @@ class RunInfo:
     best_epoch: int | None = None  # the epoch with the highest quality score, once known
     best_quality: float | None = None
     kept_epoch: int | None = None  # interrupted runs: the epoch snapshot made the run's model, if any
+    resumed_from: str | None = None  # the run this one resumes, if any ...
+    start_epoch: int = 0  # ... and the epoch of its snapshot it started from
+    check_seconds: float = 0.0  # time spent on quality checks, snapshots and live samples
 
     @property
     def title(self) -> str:
@@ -288,6 +307,7 @@ class RunSnapshot:
     quality: list[dict[str, Any]] = field(default_factory=list)  # {"epoch", "quality", ...} per check
     quality_note: str | None = None  # why quality is not measured (images, sequences), if it is not
     queue_position: int | None = None  # waiting runs: 1 for the next to start; None otherwise
+    check_seconds: float = 0.0  # spent on quality checks, snapshots and live samples so far
 
 
 class TrainingRun:
@@ -321,6 +341,8 @@ class TrainingRun:
         self._samples_epoch = 0
         self._quality: list[dict[str, Any]] = []  # the monitor's checks, kept once it is let go
         self._quality_note: str | None = None
+        self._budget: CheckBudget | None = None  # the time checks and live samples may take (while training)
+        self._sample_cost = 0.0  # seconds the last live sample took: what the next one is expected to cost
 
     @property
     def run_id(self) -> str:
@@ -367,7 +389,7 @@ class TrainingRun:
     def snapshot(self) -> RunSnapshot:
         position = queue_position(self)  # before taking this run's lock: never the registry's inside it
         with self._lock:
-            monitor = self.monitor
+            monitor, budget = self.monitor, self._budget
             return RunSnapshot(
                 info=dataclasses.replace(self.info),
                 history=list(self._history),
@@ -378,6 +400,7 @@ class TrainingRun:
                 quality=monitor.records() if monitor else list(self._quality),
                 quality_note=monitor.reason if monitor else self._quality_note,
                 queue_position=position,
+                check_seconds=budget.seconds if budget is not None else self.info.check_seconds,
             )
 
     # ----- from waiting to training to ended -------------------------------------------------------
@@ -385,7 +408,10 @@ class TrainingRun:
         """The run's folder, its training table and run.json (status "queued"), before it may start."""
         self.directory.mkdir(parents=True, exist_ok=True)
         save_training_data(self.directory, self.frame)
-        write_info(self.directory, self.current_info())
+        info = self.current_info()
+        if info.resumed_from is not None:
+            _link_snapshots(self.directory.parent / info.resumed_from, self.directory, info.start_epoch)
+        write_info(self.directory, info)
 
     def _launch(self) -> None:
         """Called by the line once this run holds a slot: start its thread."""
@@ -408,9 +434,10 @@ class TrainingRun:
                     message=message,
                     epochs_completed=epochs_completed,
                     seconds=round(seconds, 1),
+                    check_seconds=round(self._budget.seconds, 1) if self._budget is not None else 0.0,
                 )
                 info = dataclasses.replace(self.info)
-                monitor, self.monitor = self.monitor, None
+                monitor, self.monitor, self._budget = self.monitor, None, None
                 if monitor is not None:
                     self._quality, self._quality_note = monitor.records(), monitor.reason
                 # The model and the table are on disk: `model` and `frame` read them back when asked.
@@ -439,12 +466,18 @@ class TrainingRun:
         every = max(1, epochs // LIVE_SAMPLE_TIMES)
         if epoch % every and epoch != epochs:
             return
+        budget = self._budget
+        if budget is not None and epoch != epochs and not budget.allows(float(metrics["elapsed"]), self._sample_cost):
+            return  # the checks have had their share of the time: a later epoch's preview may fit
         # Sampling is plain library code; between epochs the networks are not being updated.
+        started = time.perf_counter()
         try:
-            samples = self.model.sample(LIVE_SAMPLE_ROWS, seed=0)
+            with budget.timed() if budget is not None else contextlib.nullcontext():
+                samples = self.model.sample(LIVE_SAMPLE_ROWS, seed=0)
         except Exception:  # a failed preview must not end the training itself
             log.exception("Live sample failed in run %s", self.run_id)
             return
+        self._sample_cost = time.perf_counter() - started
         with self._lock:
             self._samples, self._samples_epoch = samples, epoch
 
@@ -472,19 +505,41 @@ class TrainingRun:
             return f" Kept the best epoch, {best['epoch']} (quality {best['quality']:.2f})."
         return ""
 
+    def _carry_on_checks(self, monitor: QualityMonitor, info: RunInfo) -> None:
+        """A resumed run: the checks of the epochs before it (its linked snapshots) come first in `monitor`,
+        with the best one's weights when keeping the best, so an earlier epoch can still be kept."""
+        snapshots = run_snapshots(self.directory)
+        records = [snap["record"] for snap in snapshots if snap["record"] is not None]
+        best = max(records, key=lambda record: record["quality"], default=None)
+        state = None
+        if best is not None and info.keep_best:
+            path = next(snap["path"] for snap in snapshots if snap["epoch"] == best["epoch"])
+            try:
+                state = gen_models.load(path).networks.state_dict()
+            except USER_ERRORS as error:  # damaged: only the resumed epochs can be kept then
+                log.info("Best snapshot %s of run %s does not load: %s", path.name, self.run_id, error)
+        monitor.continue_from(records, state)
+
     def _work(self) -> None:
         status: RunStatus = "failed"
         message, epochs_completed, seconds = "Training ended unexpectedly. Please report this.", 0, 0.0
         try:
             _lower_priority()
             use_training_threads()
-            from gen_models.training.monitor import QualityMonitor
+            from gen_models.training.monitor import CheckBudget, QualityMonitor
 
             model, info = self.model, self.current_info()
-            # Scores generated rows every few epochs, keeps the best weights and saves epoch snapshots.
+            self._budget = CheckBudget(CHECK_SHARE)
+            # Scores generated rows every few epochs (within the budget), keeps the best weights, saves snapshots.
             self.monitor = QualityMonitor(
-                model, self.frame, keep_best=info.keep_best, snapshot_dir=self.directory / SNAPSHOTS_DIR
+                model,
+                self.frame,
+                keep_best=info.keep_best,
+                snapshot_dir=self.directory / SNAPSHOTS_DIR,
+                budget=self._budget,
             )
+            if info.start_epoch:
+                self._carry_on_checks(self.monitor, info)
             result = model.fit(
                 self.frame,
                 condition=info.condition,
@@ -493,6 +548,7 @@ class TrainingRun:
                 on_step=self._on_step,
                 on_epoch=self._epoch_end,
                 stop_event=self._stop,
+                start_epoch=info.start_epoch,
             )
             status, message = result.status, result.message
             message += self._keep_best_weights(model)
@@ -583,7 +639,12 @@ def start_run(
         n_rows=len(frame),
         keep_best=keep_best,
     )
-    run = TrainingRun(session, runs_dir / run_id, info, model, frame, schema, layout)
+    return _enqueue(TrainingRun(session, runs_dir / run_id, info, model, frame, schema, layout))
+
+
+def _enqueue(run: TrainingRun) -> TrainingRun:
+    """Register a new run, write its files and start it, or put it in line (see `start_run`)."""
+    session, runs_dir, run_id = run.session, run.directory.parent, run.run_id
     with _REGISTRY_LOCK:
         _refuse_if_busy(session)
         runs = _REGISTRY.setdefault(session, {})
@@ -593,7 +654,8 @@ def start_run(
         for old in ended[: max(0, len(ended) - MAX_RUNS_IN_MEMORY)]:
             del runs[old.run_id]
     try:
-        keep_under_disk_limit(session, runs_dir)
+        # Never the run being resumed: its snapshots are linked into the new run's folder next.
+        keep_under_disk_limit(session, runs_dir, keep=run.info.resumed_from)
         run._prepare()  # disk work outside the lock: pages keep reading the registry meanwhile
     except BaseException:
         with _REGISTRY_LOCK:
@@ -611,6 +673,89 @@ def start_run(
     elif launch:
         run._launch()
     return run
+
+
+def resumable_epoch(directory: Path) -> int | None:
+    """The epoch a stopped or interrupted run would resume from: its last snapshot's (None without one).
+
+    `resume_run` falls back to an earlier snapshot if that one does not load."""
+    snapshots = run_snapshots(directory)
+    return snapshots[-1]["epoch"] if snapshots else None
+
+
+def resume_run(session: str, runs_dir: Path, run_id: str) -> TrainingRun:
+    """Start a new run that goes on from where the stopped or interrupted run `run_id` got to.
+
+    It loads the run's last epoch snapshot that loads, trains the remaining epochs of the same budget
+    on the run's own table, with the same settings, and carries on its history and checks (see the
+    module docstring). It waits in line like any run. Raises `TrainingRefused` with the reason when
+    the run cannot be resumed, this session already has a run, or the line is full.
+    """
+    directory = runs_dir / run_id
+    info = read_info(directory) if directory.parent == runs_dir and directory.is_dir() else None
+    if info is None:
+        raise TrainingRefused(f"There is no run {run_id} in this session to resume.")
+    if info.status in ACTIVE_STATUSES and get_run(session, run_id) is None:  # a killed server's, not listed yet
+        info = recover_interrupted(directory, info)
+    if info.status not in RESUMABLE_STATUSES:
+        raise TrainingRefused(f"Only a stopped or interrupted run can be resumed; this one is {info.status}.")
+    frame = load_training_data(directory)
+    if frame is None:
+        raise TrainingRefused("This run's training table is no longer on disk, so it cannot be resumed.")
+    model, epoch = None, 0
+    for snap in reversed(run_snapshots(directory)):  # the last first
+        try:
+            model, epoch = gen_models.load(snap["path"]), snap["epoch"]
+            break
+        except USER_ERRORS as error:  # a snapshot torn by the kill: try the one before
+            log.info("Snapshot %s of run %s cannot be resumed from: %s", snap["path"].name, run_id, error)
+    if model is None:
+        raise TrainingRefused("This run has no epoch snapshot that loads, so there is nothing to resume from.")
+    assert model.schema is not None
+    resumed = RunInfo(
+        run_id=new_run_id(model.name),
+        model=model.name,
+        data_label=info.data_label,
+        dataset=info.dataset,
+        condition=model.condition_column,
+        settings=dataclasses.asdict(model.config),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        status="queued",
+        n_rows=len(frame),
+        keep_best=info.keep_best,
+        resumed_from=run_id,
+        start_epoch=epoch,
+    )
+    layout = None if model.layout.kind == "table" else model.layout
+    run = TrainingRun(session, runs_dir / resumed.run_id, resumed, model, frame, model.schema, layout)
+    run._history = [dict(record) for record in model.history]  # the loss curve goes on from the snapshot's
+    return _enqueue(run)
+
+
+def _link_snapshots(source: Path, target: Path, last_epoch: int) -> None:
+    """Give a resumed run the snapshots of the run it resumes, up to `last_epoch`.
+
+    Hard links where the file system allows (no extra disk; snapshot files are never rewritten), copies
+    otherwise. Each snapshot lands whole: copied into a hidden folder, then renamed into place.
+    """
+    destination = target / SNAPSHOTS_DIR
+    destination.mkdir(parents=True, exist_ok=True)
+    for snap in run_snapshots(source):
+        if snap["epoch"] > last_epoch:
+            continue
+        temporary = _temporary_beside(destination / snap["path"].name)
+        try:
+            shutil.copytree(snap["path"], temporary, copy_function=_link_or_copy)
+            os.replace(temporary, destination / snap["path"].name)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(source, target)
 
 
 def _refuse_if_busy(session: str) -> None:
