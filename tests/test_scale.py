@@ -25,3 +25,18 @@ def test_training_takes_the_budgets_steps_on_a_table_larger_than_it() -> None:
     model = gen_models.create("vae", batch_size=10, auto_steps=30, seed=0)  # 300 full batches, a budget of 30
     result = model.fit(frame)
     assert result.status == "finished" and result.steps == 30 and len(model.history) == 30
+
+
+def test_evaluation_scores_a_bounded_sample_and_says_so(monkeypatch) -> None:  # noqa: ANN001
+    import gen_models.evaluation as evaluation
+
+    rng = np.random.default_rng(1)
+    real = pd.DataFrame({"x": rng.normal(size=300).round(3), "k": rng.choice(["a", "b"], 300)})
+    synthetic = pd.DataFrame({"x": rng.normal(size=200).round(3), "k": rng.choice(["a", "b"], 200)})
+    whole = evaluation.evaluate(real, synthetic)
+    assert whole["rows_scored"] == {"real": 300, "synthetic": 200, "real_total": 300, "synthetic_total": 200}
+    monkeypatch.setattr(evaluation, "MAX_EVALUATION_ROWS", 100)
+    sampled = evaluation.evaluate(real, synthetic)
+    assert sampled["rows_scored"] == {"real": 100, "synthetic": 100, "real_total": 300, "synthetic_total": 200}
+    assert sampled == evaluation.evaluate(real, synthetic)  # the same seeded sample each time
+    assert sampled["column_shapes"] != whole["column_shapes"]  # it did score other rows

@@ -42,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
+    scored = report["rows_scored"]
+    if scored["real"] < scored["real_total"] or scored["synthetic"] < scored["synthetic_total"]:
+        print(
+            f"scored on a seeded sample: {scored['real']:,} of {scored['real_total']:,} real rows, "
+            f"{scored['synthetic']:,} of {scored['synthetic_total']:,} synthetic"
+        )
     print(f"quality        {report['quality']:.3f}   (1 = same distributions; mean of the two below)")
     print(f"  column shapes {report['column_shapes']:.3f}  (1 - KS / 1 - TVD per column)")
     if report["pair_trends"] is not None:
