@@ -277,6 +277,7 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
                 text=(
                     f"Epoch {int(progress['epoch'])} of {int(progress['epochs'])} · "
                     f"{fmt_seconds(progress['elapsed'])} elapsed · about {fmt_seconds(progress['remaining'])} left"
+                    + checks_share(snap.check_seconds, progress["elapsed"])
                 ),
             )
         else:
@@ -285,9 +286,15 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
     else:
         show_result(info)
 
-                    + checks_share(snap.check_seconds, progress["elapsed"])
     losses_and_quality(snap)
+    if polling and not snap.running:
+        st.rerun()  # a full rerun re-creates these fragments without polling and refreshes the run list
+    go_to_explore_if_asked()
 
+
+def live_samples(run: runs.TrainingRun) -> None:
+    """The latest generated rows (images, series) beside the real ones: a fragment of its own, polled less often."""
+    snap = run.snapshot()
     if snap.samples is not None and run.layout is not None and run.layout.kind != "table":
         live_items(run, snap)
     elif snap.samples is not None:
@@ -295,14 +302,7 @@ def live_view(run: runs.TrainingRun, polling: bool) -> None:
         columns = live_columns(run)
         grid = st.columns(len(columns))
         kinds = run.schema.kinds(include_ignored=True)
-    if polling and not snap.running:
-        st.rerun()  # a full rerun re-creates these fragments without polling and refreshes the run list
-    go_to_explore_if_asked()
         for i, column in enumerate(columns):
-
-def live_samples(run: runs.TrainingRun) -> None:
-    """The latest generated rows (images, series) beside the real ones: a fragment of its own, polled less often."""
-    snap = run.snapshot()
             with grid[i]:
                 figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)
                 figure.update_layout(showlegend=False)  # the heading says which colour is which
@@ -363,6 +363,13 @@ def loss_hint(model: str) -> str:
     return "One line per loss the model reports."
 
 
+def checks_share(check_seconds: float, seconds: float) -> str:
+    """The words " · quality checks took 6% of training time"; empty before there is anything to say."""
+    if check_seconds <= 0 or seconds <= 0:
+        return ""
+    return f" · quality checks took {min(1.0, check_seconds / seconds):.0%} of training time"
+
+
 def show_result(info: runs.RunInfo) -> None:
     if info.status == "finished":
         st.success(f"{info.message} Took {fmt_seconds(info.seconds)}{checks_share(info.check_seconds, info.seconds)}.")
@@ -371,13 +378,6 @@ def show_result(info: runs.RunInfo) -> None:
     elif info.status == "failed":
         st.error(info.message)
     if info.has_model:
-def checks_share(check_seconds: float, seconds: float) -> str:
-    """The words " · quality checks took 6% of training time"; empty before there is anything to say."""
-    if check_seconds <= 0 or seconds <= 0:
-        return ""
-    return f" · quality checks took {min(1.0, check_seconds / seconds):.0%} of training time"
-
-
         st.button("Explore this model", on_click=open_in_explore, args=(info.run_id,), key=f"explore_{info.run_id}")
         snapshot_picker(info)
 
@@ -448,18 +448,6 @@ def go_to_explore_if_asked() -> None:
 
 
 # ----- the runs list ------------------------------------------------------------------------------
-def runs_list() -> None:
-    infos = runs.saved_runs(sid, runs_dir)
-    st.subheader("Your runs")
-    if not infos:
-        st.caption("Runs you start appear here, saved so you can explore, download or delete them later.")
-        return
-    st.caption(
-        "These runs belong to this session's address: bookmark it to come back to them. The address is the key: "
-        "anyone with the link sees and can delete them (see Home)."
-    )
-    for notice in runs.disk_notices(sid):
-        st.warning(notice, icon=":material/hard_drive:")
 def resume_button(info: runs.RunInfo, busy: bool) -> None:
     """A stopped or interrupted run with an epoch snapshot: train on from it (a new run, in line like any)."""
     epoch = runs.resumable_epoch(runs_dir / info.run_id)
@@ -487,11 +475,24 @@ def resume_training(run_id: str) -> None:
     st.session_state["watch_run"] = run.run_id
 
 
+def runs_list() -> None:
+    infos = runs.saved_runs(sid, runs_dir)
+    st.subheader("Your runs")
+    if message := st.session_state.pop("resume_error", None):
+        st.error(message)
+    if not infos:
+        st.caption("Runs you start appear here, saved so you can explore, download or delete them later.")
+        return
+    st.caption(
+        "These runs belong to this session's address: bookmark it to come back to them. The address is the key: "
+        "anyone with the link sees and can delete them (see Home)."
+    )
+    for notice in runs.disk_notices(sid):
+        st.warning(notice, icon=":material/hard_drive:")
+    busy = any(run.running for run in runs.session_runs(sid))  # one run at a time per session (runs enforces it)
     for info in infos:
         with st.container(border=True):
             head, buttons = st.columns([3, 2])
-    if message := st.session_state.pop("resume_error", None):
-        st.error(message)
             with head:
                 st.markdown(f"{STATUS_ICONS.get(info.status, '')} **{info.title}**")
                 if info.status == "running":
@@ -501,9 +502,13 @@ def resume_training(run_id: str) -> None:
                 else:
                     detail = f"{info.status} · {info.epochs_completed} epochs · {fmt_seconds(info.seconds)}"
                 if info.condition:
-    busy = any(run.running for run in runs.session_runs(sid))  # one run at a time per session (runs enforces it)
                     detail += f" · conditioned on {info.condition}"
+                if info.resumed_from:
+                    detail += f" · resumed from epoch {info.start_epoch}"
+                detail += checks_share(info.check_seconds, info.seconds)
                 st.caption(detail + (f" — {info.message}" if info.message else ""))
+                if info.status in runs.RESUMABLE_STATUSES:
+                    resume_button(info, busy)
             with buttons:
                 b1, b2, b3 = st.columns(3)
                 if info.has_model:
@@ -515,12 +520,7 @@ def resume_training(run_id: str) -> None:
                         data=run_zip(str(runs_dir / info.run_id), info.seconds),
                         file_name=f"{info.run_id}.zip",
                         mime="application/zip",
-                if info.resumed_from:
-                    detail += f" · resumed from epoch {info.start_epoch}"
-                detail += checks_share(info.check_seconds, info.seconds)
                         key=f"zip_{info.run_id}",
-                if info.status in runs.RESUMABLE_STATUSES:
-                    resume_button(info, busy)
                         on_click="ignore",
                         help="The model directory as a zip: load it with gen_models.load(folder).",
                     )
@@ -541,7 +541,7 @@ if run is not None:
     st.divider()
     polling = run.running
     st.fragment(live_view, run_every=POLL_SECONDS if polling else None)(run, polling)
+    st.fragment(live_samples, run_every=SAMPLES_POLL_SECONDS if polling else None)(run)
 st.divider()
 runs_list()
 go_to_explore_if_asked()
-    st.fragment(live_samples, run_every=SAMPLES_POLL_SECONDS if polling else None)(run)
