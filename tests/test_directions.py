@@ -155,3 +155,24 @@ def test_cli_directions_info_and_sample(saved_dir, tmp_path, capsys):
     assert main(["sample", saved_dir, "--rows", "5", "--out", str(low), "--direction", "sideways=1"]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("error: vae has no direction 'sideways'") and "\n" not in error
+
+
+def test_explore_shows_the_directions_first_with_their_labels(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/explore.py").run()
+    at.selectbox(key="explore_model").select("pretrained:autoregressive_penguins").run()
+    assert not at.exception and not at.error
+    headings = [heading.value for heading in at.subheader]
+    assert headings[0] == "Directions found in this model"  # its 8 u codes are more than 6 directions
+    labels = directions_of(gen_models.load("pretrained/autoregressive_penguins"))
+    captions = [caption.value for caption in at.caption]
+    assert labels.items[0].label in captions, "each slider has its label under it"
+    before = at.dataframe[0].value
+    at.slider(key="code:pretrained:autoregressive_penguins#directions:d1").set_value(2.0).run()
+    assert not at.exception
+    assert not at.dataframe[0].value.equals(before)
+    assert at.session_state["held:pretrained:autoregressive_penguins"] == {}, "codes stay apart from directions"
+    assert any("Directions set: d1 = 2.00" in caption for caption in [c.value for c in at.caption])

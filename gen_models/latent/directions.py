@@ -27,7 +27,12 @@ Three ways to find them, compared in `bench/bench_directions.py` (all orthonorma
 Features are `FeatureSpace`'s for tables (standardised numbers + category probabilities) and the
 encoded pixels / values for images and sequences.
 
-The default is "regression"; `bench/bench_directions.py` measures the three side by side.
+The default is "regression". `bench/bench_directions.py` on the eleven pretrained models (6 directions
+each, or as many as there are searched dimensions; 9 values from -2 to +2, 400 items each) measured:
+monotonicity of the labelled columns 0.96 (pca 0.94), their move 1.29 item-to-item spreads (pca 1.24)
+and the other columns' move 0.30 of that (pca 0.35). On the 8 models SeFa applies to, it ties
+(regression 0.95 / 1.14 / 0.35, sefa 0.97 / 1.12 / 0.34), but it needs a linear first layer: the
+autoregressive model and the RCGAN have none. So regression: as clean, and it works on every model.
 
 Each direction's label is computed from a step from -2 to +2 on `LABEL_ITEMS` items drawn with one
 seed: tables say how the median of each numeric column moves and which level's share grows most
@@ -40,7 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -48,12 +53,13 @@ import torch
 from torch import nn
 
 from gen_models.errors import CheckpointError, ModelError
+from gen_models.latent.design import feature_space
 
 if TYPE_CHECKING:
     from gen_models.models.base import GenerativeModel, LatentCode
 
-Method = str  # one of METHODS
-METHODS = ("regression", "pca", "sefa")
+Method = Literal["regression", "pca", "sefa"]
+METHODS: tuple[Method, ...] = get_args(Method)
 DEFAULT_METHOD = "regression"
 DEFAULT_COUNT = 6
 SEARCH_ITEMS = 512  # latents drawn for a search: enough for a stable regression on 100+ dimensions
@@ -61,7 +67,7 @@ LABEL_ITEMS = 256  # items per end of a label's step from -STEP to +STEP
 STEP = 2.0
 MAX_VALUE = 10.0  # a direction's value, in prior stds: beyond this the prior has no mass at all
 PROBIT_EDGE = 1e-6  # uniform codes are kept inside (0, 1) before the probit
-MIN_SIZE = 0.1  # a change smaller than this (in item-to-item spreads) is not worth a label
+MIN_SIZE = 0.25  # a change smaller than this (in item-to-item spreads) does not repeat on other draws
 MAX_NAMED = 3  # columns a label names at most
 REGIONS = (("top", "middle", "bottom"), ("left", "centre", "right"))
 SEGMENTS = ("start", "middle", "end")
@@ -277,8 +283,6 @@ def _sampled_features(model: GenerativeModel, n: int, seed: int) -> tuple[np.nda
     c = model.condition_tensor(n, None, generator)
     x = _generate(model, z, c, seed)
     if model.layout.kind == "table":
-        from gen_models.latent.design import feature_space  # design imports the models, which import this module
-
         rows = model.decode(x, c)
         features = feature_space(model, rows, rows).from_frame(rows)
     else:
