@@ -658,6 +658,10 @@ class GenerativeModel:
         from gen_models.latent.directions import directions_of  # see move_along
 
         encoder = self._require_fitted()
+        try:
+            directions = directions_of(self).items
+        except ModelError:  # outputs that cannot be measured (a diverged model): described, without directions
+            directions = ()
         condition = None
         if self.condition_column is not None:
             condition = {"column": self.condition_column, "values": list(self.condition_levels)}
@@ -667,9 +671,7 @@ class GenerativeModel:
             "columns": list(encoder.columns),
             "codes": [code.to_dict() for code in self.latent_codes()],
             "condition": condition,
-            "directions": [
-                {"name": d.name, "label": d.label, "effects": d.effects} for d in directions_of(self).items
-            ],
+            "directions": [{"name": d.name, "label": d.label, "effects": d.effects} for d in directions],
         }
 
 
