@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +177,24 @@ def test_explore_shows_the_directions_first_with_their_labels(tmp_path, monkeypa
     assert not at.dataframe[0].value.equals(before)
     assert at.session_state["held:pretrained:autoregressive_penguins"] == {}, "codes stay apart from directions"
     assert any("Directions set: d1 = 2.00" in caption for caption in [c.value for c in at.caption])
+
+
+def test_images_and_sequences_get_directions_named_by_regions_and_parts():
+    images = gen_models.load("pretrained/aae_mnist")
+    found = directions_of(images)
+    assert found.names == ["d1", "d2"]  # as many as its 2 codes
+    assert all(
+        re.fullmatch(r"(brighter|darker) [a-z-]+(, [a-z-]+)*(; darker [a-z-]+(, [a-z-]+)*)?", d.label)
+        for d in found.items
+    )
+    first = found.items[0]
+    region = first.label.split(" ")[1].rstrip(",;")
+    low = images.sample_encoded(200, seed=2, directions={"d1": -2}).numpy()
+    high = images.sample_encoded(200, seed=2, directions={"d1": 2}).numpy()
+    assert low.shape == high.shape == (200, 28 * 28) and not np.array_equal(low, high)
+    assert np.sign(first.effects[region]) == (1 if first.label.startswith("brighter") else -1)
+
+    series = gen_models.load("pretrained/rcgan_waves")
+    labels = [d.label for d in directions_of(series).items]
+    assert any("amplitude" in label for label in labels), labels  # its card: the codes set amplitude/frequency
+    assert len(series.sample(3, directions={"d1": 1.0}, condition="sine", seed=0)) == 3 * series.encoder.steps

@@ -514,6 +514,8 @@ def effect_label(model: GenerativeModel, effects: dict[str, Any], sizes: dict[st
         return "; ".join(
             f"{word} {', '.join(keys)}" for word, keys in (("brighter", brighter), ("darker", darker)) if keys
         )
+    if model.layout.kind == "sequences":
+        return _sequence_label(effects, named)
     parts = []
     for key in named:
         effect = effects[key]
@@ -522,6 +524,22 @@ def effect_label(model: GenerativeModel, effects: dict[str, Any], sizes: dict[st
         else:
             unit = " days" if model.layout.kind == "table" and model.schema.column(key).kind == "datetime" else ""
             parts.append(f"{key} {'↑' if effect > 0 else '↓'} {_number(abs(effect))}{unit}")
+    return ", ".join(parts)
+
+
+def _sequence_label(effects: dict[str, Any], named: list[str]) -> str:
+    """Parts of a series, with a change named in all three parts the same way said once: "value ↑ 0.3 throughout"."""
+    parts, said = [], set()
+    for key in named:
+        base = key.rsplit(" (", 1)[0]
+        same = [f"{base} ({segment})" for segment in SEGMENTS]
+        if all(k in named and np.sign(effects[k]) == np.sign(effects[key]) for k in same):
+            if base not in said:
+                mean = float(np.mean([abs(effects[k]) for k in same]))
+                parts.append(f"{base} {'↑' if effects[key] > 0 else '↓'} {_number(mean)} throughout")
+                said.add(base)
+            continue
+        parts.append(f"{key} {'↑' if effects[key] > 0 else '↓'} {_number(abs(effects[key]))}")
     return ", ".join(parts)
 
 
