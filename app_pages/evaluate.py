@@ -19,6 +19,7 @@ from gen_models.data.datasets import list_datasets
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation.report import html_report, worst_columns, worst_pairs
 from gen_models.models import GenerativeModel
+from gen_models.models.flow import Flow
 from ui.core.plots import (
     class_share_figure,
     distribution_figure,
@@ -109,7 +110,32 @@ def from_model() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], str, str |
             f"({q.QUALITY_ROWS:,} rows, seed {q.QUALITY_SEED}); here {n:,} rows with seed {seed} are scored."
         )
     title = f"{source.label}: {n:,} generated rows against {len(scored):,} real rows"
+    if isinstance(model, Flow):
+        flow_outliers(source, model, real[list(kinds)], synthetic[list(kinds)], seed)
     return scored, synthetic[list(kinds)], kinds, title, note
+
+
+OUTLIERS = 5  # rows shown of each kind, least likely first
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring rows by the flow's likelihood…")
+def least_likely(model_key: str, stamp: float, n: int, seed: int, _model: Flow, _rows: pd.DataFrame) -> pd.DataFrame:
+    """The OUTLIERS least likely of `_rows` under the flow, with their log-likelihood first; cached per model."""
+    scored = _rows.assign(**{"log-likelihood": _model.log_likelihood(_rows)})
+    return scored.nsmallest(OUTLIERS, "log-likelihood")[["log-likelihood", *_rows.columns]]
+
+
+def flow_outliers(source: ModelSource, model: Flow, real: pd.DataFrame, synthetic: pd.DataFrame, seed: int) -> None:
+    """A flow knows each row's likelihood: the rows it finds least likely, real and generated."""
+    with st.expander("Outliers by the model: the rows the flow finds least likely"):
+        st.caption(
+            "Log-likelihood of each row under the flow (higher = more typical). Odd real rows may be errors in "
+            "the data or rare cases the model has not learnt; odd generated rows are its own mistakes."
+        )
+        st.markdown("**Real rows**")
+        st.dataframe(least_likely(source.key, source.stamp, len(real), -1, model, real), hide_index=True)
+        st.markdown("**Generated rows**")
+        st.dataframe(least_likely(source.key, source.stamp, len(synthetic), seed, model, synthetic), hide_index=True)
 
 
 def upload_real(prompt: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import streamlit as st
 from gen_models.errors import USER_ERRORS
 from gen_models.latent.directions import directions_of
 from gen_models.models import GenerativeModel, LatentCode
+from gen_models.models.flow import Flow
 from ui.core.plots import (
     distribution_figure,
     image_grid_png,
@@ -316,6 +317,18 @@ def traversal_view(
     )
 
 
+LIKELIHOOD = "likelihood (the flow's)"  # a colour for the map of a model that knows each row's likelihood
+LIKELIHOOD_BANDS = ("least likely fifth", "second fifth", "middle fifth", "fourth fifth", "most likely fifth")
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring the real rows by the flow's likelihood…")
+def likelihood_bands(model_key: str, stamp: float, _model: Flow, _real: pd.DataFrame) -> pd.Series:
+    """Each real row's fifth by the flow's log-likelihood, as a label the map colours by; cached per model."""
+    ranks = pd.Series(_model.log_likelihood(_real)).rank(method="first").to_numpy() - 1
+    fifths = np.minimum(ranks * len(LIKELIHOOD_BANDS) // len(ranks), len(LIKELIHOOD_BANDS) - 1).astype(int)
+    return pd.Series([LIKELIHOOD_BANDS[i] for i in fifths], index=_real.index, name=LIKELIHOOD)
+
+
 def map_rows(count: int, labels: pd.Series | None, most: int = MAP_POINTS, seed: int = 0) -> np.ndarray:
     """Positions of the real items the map shows: all `count`, or a seeded sample of about `most`.
 
@@ -376,14 +389,20 @@ def encoder_view(
     y_name = c2.selectbox("Up", names, index=min(1, len(names) - 1), key=f"map_y:{key}")
     # The model's own schema says which columns are categories: the page does not guess again.
     categorical = [column for column, kind in column_kinds(model).items() if kind == "categorical"]
+    likelihood = [LIKELIHOOD] if isinstance(model, Flow) else []  # a flow scores every row
     colour = c3.selectbox(
         "Colour by",
-        [None, *categorical],
-        index=1 if categorical else 0,
+        [None, *likelihood, *categorical],
+        index=1 if categorical or likelihood else 0,
         key=f"map_colour:{key}",
         format_func=lambda c: "nothing" if c is None else c,
     )
-    figure = map_figure(key, codes, latent, x_name, y_name, real[colour] if colour else None)
+    if colour == LIKELIHOOD:
+        assert isinstance(model, Flow)
+        colours: pd.Series | None = likelihood_bands(key, source.stamp, model, real)
+    else:
+        colours = real[colour] if colour else None
+    figure = map_figure(key, codes, latent, x_name, y_name, colours)
     st.plotly_chart(figure, key="latent_map", config={"displayModeBar": False})
 
     st.markdown("**Start from a real row**")
@@ -400,7 +419,7 @@ def encoder_view(
     st.markdown("**Blend two real rows**")
     a_col, b_col = st.columns(2)
     first = a_col.number_input("From row", 1, len(real), 1, key=f"blend_a:{key}")
-    to_default = other_class_row(real[colour] if colour else None, len(real)) + 1
+    to_default = other_class_row(colours, len(real)) + 1
     last = b_col.number_input("To row", 1, len(real), to_default, key=f"blend_b:{key}")
     start, end = latent[first - 1], latent[last - 1]
     blended = []

@@ -56,6 +56,18 @@ RECIPES: dict[str, Recipe] = {
     "gan_weather": Recipe("weather", "gan", {"seed": 0}),
     "autoregressive_penguins": Recipe("penguins", "autoregressive", {"seed": 0}),
     "autoregressive_gpa": Recipe("gpa", "autoregressive", {"seed": 0}),
+    "flow_penguins": Recipe(
+        "penguins",
+        "flow",
+        {"seed": 0},
+        measure="bench.bench_flow_mmd:measure_flow",
+        note=(
+            "round_trip_columns_differing: columns where decode_codes(encode(rows)) differs from the rows (0 = "
+            "exact); likelihood_check_share: rows whose log-likelihood beats the same row with one numeric value "
+            "moved 5 standard deviations (bench/bench_flow_mmd.py)."
+        ),
+    ),
+    "mmd_penguins": Recipe("penguins", "mmd", {"seed": 0}),
     "aae_mnist": Recipe(
         "mnist",
         "aae",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +186,34 @@ def test_decode_codes_works_for_every_encoder_owning_model(mixed_table):
     rows = model.decode_codes(model.encode(mixed_table.head(7)))
     assert list(rows.columns) == list(mixed_table.columns) and len(rows) == 7
     pd.testing.assert_frame_equal(rows, model.decode_codes(model.encode(mixed_table.head(7))))  # deterministic
+
+
+# ----- the app ------------------------------------------------------------------------------------------
+def test_explore_colours_the_map_by_likelihood_and_evaluate_shows_outliers(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import ui.widgets.models
+
+    folder = tmp_path / "pretrained"
+    model = gen_models.create("flow", **TINY_FLOW)
+    model.fit(gen_models.load_dataset("penguins"))
+    model.save(folder / "flow_tiny", extra={"dataset": "penguins"})
+    monkeypatch.setattr(ui.widgets.models, "PRETRAINED_DIR", folder)
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path / "runs"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120).run()
+    at.switch_page("app_pages/explore.py").run()
+    at.selectbox(key="explore_model").select("pretrained:flow_tiny").run()
+    key = "pretrained:flow_tiny"
+    at.session_state[f"view:{key}:3"] = "Map of the real rows"
+    at.run()
+    at.selectbox(key=f"map_colour:{key}").select("likelihood (the flow's)").run()
+    assert not at.exception and not at.error
+    names = {trace.get("name") for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]}
+    assert {"least likely fifth", "most likely fifth"} <= names
+
+    at.switch_page("app_pages/evaluate.py").run()
+    at.selectbox(key="evaluate_model").select("pretrained:flow_tiny").run()
+    assert not at.exception and not at.error
+    shown = [frame.value for frame in at.dataframe if "log-likelihood" in frame.value.columns]
+    assert len(shown) == 2 and all(len(frame) == 5 for frame in shown)
+    assert shown[0]["log-likelihood"].is_monotonic_increasing

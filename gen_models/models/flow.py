@@ -10,7 +10,7 @@ the sum of s. Consecutive layers swap halves; each pair draws its split from a f
 
 Training lowers the negative log-likelihood of the dequantised rows, -log N(f(y); 0, I) - log|det df/dy|, and
 that curve means what it says: lower is a better density. Sampling draws z ~ N(0, I) and inverts the flow.
-Every dimension is a code (one per encoded column, named after it): `encode` is exact, `decode_codes`
+Every dimension is a code (one per encoded column, named z[column]): `encode` is exact, `decode_codes`
 inverts it (float64, so decode_codes(encode(df)) == df), and `log_likelihood(df)` gives each row's log-density.
 Tables only: the encoder is for table columns.
 """
@@ -165,7 +165,8 @@ class Flow(GenerativeModel):
             )
             codes.append(
                 LatentCode(
-                    name=f"{span.column} (empty)" if span.role == "missing" else span.column,
+                    # Named after the column but not as it, so codes and columns can share a table.
+                    name=f"z[{span.column} empty]" if span.role == "missing" else f"z[{span.column}]",
                     kind="continuous",
                     meaning=f"the flow's Gaussian dimension for '{span.column}' ({what}), mixed with the others",
                     role="code",
