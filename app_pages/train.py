@@ -360,6 +360,10 @@ def loss_hint(model: str) -> str:
         return "The critic loss should move towards zero as generated rows get closer to the real ones."
     if model == "vae":
         return "The reconstruction loss should fall; the KL divergence keeps the codes close to a standard normal."
+    if model == "flow":
+        return "The negative log-likelihood measures the fit itself: lower is better. It should fall, then flatten."
+    if model == "mmd":
+        return "The MMD² is a distance between generated and real rows: it falls as they get closer, then flattens."
     return "One line per loss the model reports."
 
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository root: each child process runs `-m bench.bench_models` there
-DEFAULT_MODELS = ["gan", "cgan", "wgan_gp", "vae"]
+DEFAULT_MODELS = ["gan", "cgan", "wgan_gp", "vae", "flow", "mmd"]
 DEFAULT_DATASETS = ["penguins", "weather", "gpa"]
 CONDITIONS = {"penguins": "species", "weather": "weather", "gpa": "sex"}  # for models that need a condition column
 
