@@ -26,6 +26,7 @@ pages = {
         st.Page("app_pages/evaluate.py", title="5 · Evaluate", icon=":material/fact_check:"),
         st.Page("app_pages/compare.py", title="6 · Compare", icon=":material/leaderboard:"),
         st.Page("app_pages/design.py", title="7 · Design", icon=":material/target:"),
+        st.Page("app_pages/augment.py", title="8 · Augment", icon=":material/add_chart:"),
     ],
     "Learn": [
         st.Page("app_pages/learn.py", title="How the models work", icon=":material/school:"),

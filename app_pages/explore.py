@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gen_models.data.writing import write_csv
 from gen_models.errors import USER_ERRORS
 from gen_models.latent.directions import directions_of
 from gen_models.models import GenerativeModel, LatentCode
@@ -404,6 +405,17 @@ def encoder_view(
         colours = real[colour] if colour else None
     figure = map_figure(key, codes, latent, x_name, y_name, colours)
     st.plotly_chart(figure, key="latent_map", config={"displayModeBar": False})
+
+    st.download_button(
+        "Download the real rows' codes (CSV)",
+        write_csv(pd.concat([real.reset_index(drop=True), pd.DataFrame(latent, columns=names)], axis=1)),
+        file_name=f"{model.name}_codes.csv",
+        mime="text/csv",
+        key=f"codes_csv:{key}",
+        on_click="ignore",
+        help="Every real row with its codes after its columns, as `python -m gen_models encode` writes them: "
+        "features for a predictive model of your own.",
+    )
 
     st.markdown("**Start from a real row**")
     row = st.number_input("Row number", 1, len(real), 1, key=f"start_row:{key}")

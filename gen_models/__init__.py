@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 # Only torch-free modules are imported here: the app's first page imports gen_models for the data
 # sets and the model list, and torch alone takes seconds to import. The model classes and the
-# checkpoint code load on first use: the imports inside load, create, design, perturb, load_dataset
-# and __getattr__ below are there for that, not to get round an import cycle (there is none).
+# checkpoint code load on first use: the imports inside load, create, design, perturb, augment, encode_table,
+# load_dataset and __getattr__ below are there for that, not to get round an import cycle (there is none).
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.data import DataError, infer_schema, read_csv
 from gen_models.data.writing import write_csv
@@ -89,6 +89,26 @@ def perturb(model: GenerativeModel, items, scale: float, per_item: int = 5, **op
     return _perturb(model, items, scale, per_item, **options)
 
 
+def augment(data, target: str, model_name: str, **options: Any):  # noqa: ANN001, ANN201
+    """Does adding `model_name`'s rows (or its latent codes) help predict `target` on real hold-out rows?
+
+    Returns a `gen_models.evaluation.augmentation.AugmentResult`; see `gen_models.evaluation.augmentation.augment`.
+    """
+    from gen_models.evaluation.augmentation import augment as _augment
+
+    return _augment(data, target, model_name, **options)
+
+
+def encode_table(model: GenerativeModel, data, keep: list[str] | None = None):  # noqa: ANN001, ANN201
+    """A DataFrame: the `keep` columns of `data`, then each row's latent codes (models with an encoder, InfoGAN).
+
+    See `gen_models.latent.codes.encode_table`.
+    """
+    from gen_models.latent.codes import encode_table as _encode_table
+
+    return _encode_table(model, data, keep)
+
+
 def load_dataset(name: str, seed: int = 0):  # noqa: ANN201 - returns a DataFrame
     """A bundled data set by name (see `python -m gen_models datasets`)."""
     from gen_models.data.datasets import load_dataset as _load
@@ -104,8 +124,10 @@ __all__ = [
     "ModelError",
     "REGISTRY",
     "__version__",
+    "augment",
     "create",
     "design",
+    "encode_table",
     "infer_schema",
     "list_models",
     "load",

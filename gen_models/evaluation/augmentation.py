@@ -59,7 +59,8 @@ class AugmentResult:
 
     ``gains`` are each score minus ``scores["real"]``. ``train_index`` / ``holdout_index`` are the positions
     (0-based, in the data given to `augment`) of the rows the generator and predictors learnt from and of
-    the hold-out every score is measured on; they are not part of `to_dict`.
+    the hold-out every score is measured on; they and the generated rows (``synthetic``) are not part of
+    `to_dict`.
     """
 
     target: str
@@ -81,6 +82,7 @@ class AugmentResult:
     dropped_rows: int = 0  # rows without a target value, left out
     train_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int), repr=False)
     holdout_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int), repr=False)
+    synthetic: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # the generated rows
 
     def to_dict(self) -> dict[str, Any]:
         """The `augment --json` shape: every field but the row positions, in plain Python types."""
@@ -166,13 +168,13 @@ def augment(
 
     rows: synthetic rows to generate (default: as many as the training rows).
     train_rows: keep only this many of the 80 % training rows (a small data set).
-    settings: the generator's settings (`create(model_name, **settings)`), e.g. {"epochs": 50}; the seed is `seed`.
+    settings: the generator's settings (as for `gen_models.create`), e.g. {"epochs": 50}; the seed is `seed`.
     schema: the table's column kinds (default: inferred); ignored columns are left out everywhere.
     on_epoch, stop_event: passed to the generator's `fit` (progress, and stopping early).
     Raises DataError for an unusable target or table, ModelError for a model that cannot do what is asked.
     """
-    from gen_models import create
     from gen_models.latent.codes import codes_of, reads_codes
+    from gen_models.models import REGISTRY
 
     schema = schema or infer_schema(data)
     kinds = schema.kinds()
@@ -195,7 +197,9 @@ def augment(
     if rare_only and kind != "categorical":
         raise DataError(f"Only rare classes can be generated for a categorical target; '{target}' is {kind}.")
 
-    model = create(model_name, **{**(settings or {}), "seed": seed})
+    if model_name not in REGISTRY:  # `gen_models.create`'s message; importing it from here would be a cycle
+        raise ModelError(f"There is no model called '{model_name}'. Available: {', '.join(REGISTRY)}.")
+    model = REGISTRY[model_name](**{**(settings or {}), "seed": seed})
     condition = None
     if rare_only or model.needs_condition:
         if not model.supports_condition:
@@ -279,6 +283,7 @@ def augment(
         dropped_rows=len(data) - len(usable),
         train_index=usable[train_pos],
         holdout_index=usable[holdout_pos],
+        synthetic=synthetic,
     )
 
 
