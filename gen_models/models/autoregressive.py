@@ -309,10 +309,16 @@ class Autoregressive(GenerativeModel):
         position = torch.rand(batch, len(self.order)).argsort(dim=1).argsort(dim=1).to(device)
         return position[:, None, :] < position[:, :, None]
 
+    def _tables_on(self, device: torch.device) -> TokenTables:
+        """The look-up tables on `device`: moved there at the first batch and kept, not copied at every batch."""
+        if self.tables.group.device != device:
+            self.tables = self.tables.to(device)
+        return self.tables
+
     # ----- encoded rows as the network sees them -------------------------------------------------
     def _groups_and_ranks(self, tokens: torch.Tensor, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, n) tokens and positions -> (B, n) groups and (B, n_ranked) ranks in [0, 1]."""
-        groups = self.tables.group.to(tokens.device).gather(1, tokens.T).T
+        groups = self._tables_on(tokens.device).group.gather(1, tokens.T).T
         ranked = self.ranked
         ranks = (tokens[:, ranked] + positions[:, ranked]).float() / self.n_tokens[ranked].to(tokens.device)
         return groups, ranks
@@ -324,7 +330,7 @@ class Autoregressive(GenerativeModel):
         groups, ranks = self._groups_and_ranks(tokens, positions)
         logits, slopes = self.net(groups, ranks, before)
         log_group = torch.log_softmax(logits, dim=2).gather(2, groups[:, :, None]).squeeze(2)
-        tables = self.tables.to(x.device)
+        tables = self._tables_on(x.device)
         _, log_within = tables.within(groups, slopes, list(range(tokens.shape[1])))
         inside = tokens - tables.first[torch.arange(tokens.shape[1], device=x.device)[None, :], groups]
         log_token = log_within.gather(2, inside[:, :, None]).squeeze(2)
@@ -436,7 +442,7 @@ class Autoregressive(GenerativeModel):
         n, device = len(u), u.device
         order = [j for j in self.order if j in fixed] + [j for j in self.order if j not in fixed]
         before = self._before(order, device)
-        tables = self.tables.to(device)
+        tables = self._tables_on(device)
         tokens = torch.zeros(n, len(order), dtype=torch.long, device=device)
         positions = torch.zeros(n, len(order), dtype=torch.float64, device=device)
         with torch.no_grad():
@@ -463,7 +469,7 @@ class Autoregressive(GenerativeModel):
         tokens, positions = x[:, 0::2].long(), x[:, 1::2].double()
         groups, ranks = self._groups_and_ranks(tokens, x[:, 1::2])
         logits, slopes = self.net(groups, ranks, self._before(self.order, x.device))
-        tables = self.tables.to(x.device)
+        tables = self._tables_on(x.device)
         _, log_within = tables.within(groups, slopes, list(range(tokens.shape[1])))
         inside = tokens - tables.first[torch.arange(tokens.shape[1], device=x.device)[None, :], groups]
         group_below, group_p = _interval(torch.softmax(logits.double(), dim=2), groups)
