@@ -46,18 +46,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from gen_models.data.encoders import TabularEncoder
 from gen_models.errors import CheckpointError, ModelError
-from gen_models.latent.design import feature_space
-
-if TYPE_CHECKING:
-    from gen_models.models.base import GenerativeModel, LatentCode
+from gen_models.latent.features import FeatureSpace
 
 Method = Literal["regression", "pca", "sefa"]
 METHODS: tuple[Method, ...] = get_args(Method)
@@ -72,6 +70,49 @@ MIN_SIZE = 0.25  # a change smaller than this (in item-to-item spreads) does not
 MAX_NAMED = 3  # columns a label names at most
 REGIONS = (("top", "middle", "bottom"), ("left", "centre", "right"))
 SEGMENTS = ("start", "middle", "end")
+
+
+class Code(Protocol):
+    """What this module reads of a `LatentCode` (gen_models.models.base)."""
+
+    name: str
+    kind: str
+    role: str
+    prior: str
+    std: float
+    low: float
+    high: float
+    prior_range: tuple[float, float] | None
+
+    @property
+    def width(self) -> int: ...
+
+
+class LatentModel(Protocol):
+    """What this module reads of a `GenerativeModel`: a Protocol, since the models import this module to sample."""
+
+    name: str
+    layout: Any
+    schema: Any
+    encoder: Any
+    networks: nn.ModuleDict
+    directions_: Any
+
+    @property
+    def fitted(self) -> bool: ...
+
+    @property
+    def latent_width(self) -> int: ...
+
+    def latent_codes(self) -> list[Any]: ...
+
+    def draw_latent(self, n: int, codes: dict[str, Any] | None, generator: torch.Generator) -> torch.Tensor: ...
+
+    def condition_tensor(self, n: int, condition: Any, generator: torch.Generator) -> torch.Tensor | None: ...
+
+    def generate_from_latent(self, z: torch.Tensor, c: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor: ...
+
+    def decode(self, x: torch.Tensor, c: torch.Tensor | None = None) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -114,7 +155,7 @@ class Directions:
         return {"method": self.method, "dims": list(self.dims), "items": [d.to_dict() for d in self.items]}
 
     @classmethod
-    def from_dict(cls, data: Any, model: GenerativeModel) -> Directions:
+    def from_dict(cls, data: Any, model: LatentModel) -> Directions:
         """Directions read from model.json, checked against the model's codes (CheckpointError if they do not fit)."""
         try:
             dims = tuple(str(name) for name in data["dims"])
@@ -136,7 +177,7 @@ class Directions:
 
 
 # ----- standard space ------------------------------------------------------------------------------
-def searched_codes(model: GenerativeModel) -> list[tuple[int, LatentCode]]:
+def searched_codes(model: LatentModel) -> list[tuple[int, Code]]:
     """(position in the latent vector, code) of the dimensions directions are searched over.
 
     The noise dimensions when the model has any, else every continuous code (see the module docstring).
@@ -150,15 +191,15 @@ def searched_codes(model: GenerativeModel) -> list[tuple[int, LatentCode]]:
     return noise or placed
 
 
-def _is_uniform(code: LatentCode) -> bool:
+def _is_uniform(code: Code) -> bool:
     return code.prior == "uniform"
 
 
-def _uniform_range(code: LatentCode) -> tuple[float, float]:
+def _uniform_range(code: Code) -> tuple[float, float]:
     return code.prior_range or (code.low, code.high)
 
 
-def to_standard(model: GenerativeModel, z: torch.Tensor) -> torch.Tensor:
+def to_standard(model: LatentModel, z: torch.Tensor) -> torch.Tensor:
     """Latent vectors (n, latent_width) -> their searched part in standard space (n, k), float64."""
     columns = []
     for i, code in searched_codes(model):
@@ -172,7 +213,7 @@ def to_standard(model: GenerativeModel, z: torch.Tensor) -> torch.Tensor:
     return torch.stack(columns, dim=1)
 
 
-def from_standard(model: GenerativeModel, z: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+def from_standard(model: LatentModel, z: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
     """Latent vectors (n, latent_width) with their searched part replaced by standard-space values s (n, k)."""
     z = z.clone()
     for column, (i, code) in enumerate(searched_codes(model)):
@@ -185,7 +226,7 @@ def from_standard(model: GenerativeModel, z: torch.Tensor, s: torch.Tensor) -> t
 
 
 def move(
-    model: GenerativeModel, z: torch.Tensor, values: dict[str, Any], directions: Directions, held: tuple[str, ...] = ()
+    model: LatentModel, z: torch.Tensor, values: dict[str, Any], directions: Directions, held: tuple[str, ...] = ()
 ) -> torch.Tensor:
     """Latent vectors (n, latent_width) moved so that their coordinate along each named direction is its value.
 
@@ -222,14 +263,14 @@ def _direction_number(name: str, raw: Any) -> float:
 
 
 # ----- finding directions ----------------------------------------------------------------------------
-def directions_of(model: GenerativeModel) -> Directions:
+def directions_of(model: LatentModel) -> Directions:
     """The model's directions: those saved with it, else found now (with the default settings) and kept on it."""
     if model.directions_ is None:
         model.directions_ = find_directions(model)
     return model.directions_
 
 
-def store_directions(model: GenerativeModel) -> None:
+def store_directions(model: LatentModel) -> None:
     """At the end of training: find the model's directions now, so that its next `save` writes them.
 
     A model whose outputs cannot be measured (not finite after a divergence, no continuous codes) is saved
@@ -242,14 +283,15 @@ def store_directions(model: GenerativeModel) -> None:
 
 
 def find_directions(
-    model: GenerativeModel, count: int = DEFAULT_COUNT, method: Method = DEFAULT_METHOD, seed: int = 0
+    model: LatentModel, count: int = DEFAULT_COUNT, method: Method = DEFAULT_METHOD, seed: int = 0
 ) -> Directions:
     """`count` orthonormal directions (fewer if the model has fewer searched dimensions), named by their effects.
 
     Deterministic given the seed. Raises ModelError for an unknown method, or "sefa" on a model whose
     generator does not start with a linear layer.
     """
-    model._require_fitted()
+    if not model.fitted:
+        raise ModelError(f"This {model.name} model has not been trained yet: call fit(data) first.")
     if method not in METHODS:
         raise ModelError(f"There is no direction method {method!r}. Choose one of: {', '.join(METHODS)}.")
     if count < 1:
@@ -272,12 +314,12 @@ def find_directions(
     return Directions(method, dims, tuple(items))
 
 
-def _generate(model: GenerativeModel, z: torch.Tensor, c: torch.Tensor | None, seed: int) -> torch.Tensor:
+def _generate(model: LatentModel, z: torch.Tensor, c: torch.Tensor | None, seed: int) -> torch.Tensor:
     with torch.no_grad():
         return model.generate_from_latent(z, c, seed=seed).cpu()
 
 
-def _sampled_features(model: GenerativeModel, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _sampled_features(model: LatentModel, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """n latents drawn from the prior, in standard space (n, k), and the plain features of their outputs (n, f)."""
     generator = torch.Generator().manual_seed(seed)
     z = model.draw_latent(n, None, generator)
@@ -285,13 +327,22 @@ def _sampled_features(model: GenerativeModel, n: int, seed: int) -> tuple[np.nda
     x = _generate(model, z, c, seed)
     if model.layout.kind == "table":
         rows = model.decode(x, c)
-        features = feature_space(model, rows, rows).from_frame(rows)
+        features = _feature_space(model, rows).from_frame(rows)
     else:
         features = x
     features = features.double().numpy()
     if not np.isfinite(features).all():
         raise ModelError(f"This {model.name} model makes items that are not finite numbers: it has no directions.")
     return to_standard(model, z).numpy(), features
+
+
+def _feature_space(model: LatentModel, rows: pd.DataFrame) -> FeatureSpace:
+    """The plain features of a table model's rows, standardised on `rows`."""
+    # Copied from gen_models.latent.design.feature_space (design imports the models, which import this module):
+    # through the model's own encoder where it is a TabularEncoder, else a TabularEncoder fitted to the rows.
+    if isinstance(model.encoder, TabularEncoder):
+        return FeatureSpace(model.encoder, rows)
+    return FeatureSpace(TabularEncoder(model.schema, continuous="scale").fit(rows), rows)
 
 
 def _orthonormal(vectors: list[np.ndarray], k: int) -> np.ndarray:
@@ -346,7 +397,7 @@ def pca_vectors(s: np.ndarray, features: np.ndarray, count: int) -> np.ndarray:
     return _sign_up(_orthonormal(vectors, s.shape[1]), s, features)
 
 
-def first_layer(model: GenerativeModel) -> nn.Linear:
+def first_layer(model: LatentModel) -> nn.Linear:
     """The generator's (or decoder's) first layer with weights, when it is linear; else ModelError."""
     network = next((model.networks[k] for k in ("generator", "decoder") if k in model.networks), None)
     for module in [] if network is None else network.modules():
@@ -357,7 +408,7 @@ def first_layer(model: GenerativeModel) -> nn.Linear:
     raise ModelError(f"SeFa reads a generator's first linear layer, and {model.name}'s generator has none.")
 
 
-def sefa_vectors(model: GenerativeModel, count: int) -> np.ndarray:
+def sefa_vectors(model: LatentModel, count: int) -> np.ndarray:
     """SeFa: the top eigenvectors of AᵀA, A the first layer's weights on the searched inputs in standard units."""
     weight = first_layer(model).weight.detach().double().cpu()
     columns, scales = [], []
@@ -375,7 +426,7 @@ def sefa_vectors(model: GenerativeModel, count: int) -> np.ndarray:
 
 # ----- what a direction does -------------------------------------------------------------------------
 def moved_items(
-    model: GenerativeModel, directions: Directions, name: str, value: float, n: int, seed: int
+    model: LatentModel, directions: Directions, name: str, value: float, n: int, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """n encoded items (n, data_dim) and their conditions, every item's latent set to `value` along `name`.
 
@@ -388,7 +439,7 @@ def moved_items(
     return _generate(model, z, c, seed), c
 
 
-def item_values(model: GenerativeModel, x: torch.Tensor, c: torch.Tensor | None) -> pd.DataFrame:
+def item_values(model: LatentModel, x: torch.Tensor, c: torch.Tensor | None) -> pd.DataFrame:
     """One number per item (n rows) for each thing a label may name.
 
     Tables: each numeric column in its units (datetimes in days), and a 0/1 column "<column>=<level>" per
@@ -455,7 +506,7 @@ def _level_text(level: Any) -> str:
     return "empty" if _is_empty(level) else str(level)
 
 
-def summary(model: GenerativeModel, values: pd.DataFrame) -> pd.Series:
+def summary(model: LatentModel, values: pd.DataFrame) -> pd.Series:
     """Items' values -> one number each: medians of numeric table columns, means otherwise (shares, pixels)."""
     if model.layout.kind == "table":
         numeric = [name for name in values if "=" not in name]
@@ -464,7 +515,7 @@ def summary(model: GenerativeModel, values: pd.DataFrame) -> pd.Series:
 
 
 def step_effects(
-    model: GenerativeModel, directions: Directions, name: str, seed: int = 1, n: int = LABEL_ITEMS
+    model: LatentModel, directions: Directions, name: str, seed: int = 1, n: int = LABEL_ITEMS
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """What a step from -STEP to +STEP along `name` does: (effects as in `Direction`, size of each effect).
 
@@ -504,7 +555,7 @@ def named_columns(sizes: dict[str, float]) -> list[str]:
     return [k for k, size in sizes.items() if size >= max(MIN_SIZE, top / 2)][:MAX_NAMED]
 
 
-def effect_label(model: GenerativeModel, effects: dict[str, Any], sizes: dict[str, float]) -> str:
+def effect_label(model: LatentModel, effects: dict[str, Any], sizes: dict[str, float]) -> str:
     """A direction's label, e.g. "body_mass_g ↑ 820, species → Gentoo" or "brighter centre; darker top-left"."""
     named = named_columns(sizes)
     if not named:

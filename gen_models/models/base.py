@@ -32,6 +32,7 @@ from gen_models.data.encoders import encoder_from_dict, make_encoder
 from gen_models.data.layouts import DataLayout
 from gen_models.data.schema import conditionable_columns
 from gen_models.errors import CheckpointError, DataError, ModelError
+from gen_models.latent.directions import Directions, directions_of, move
 from gen_models.training import (
     Callback,
     Metrics,
@@ -142,7 +143,7 @@ class GenerativeModel:
         self.extra: dict[str, Any] = {}  # notes saved with the model, e.g. {"dataset": "penguins"}
         # Discovered directions (gen_models.latent.directions.Directions): saved with the model, or found on
         # first use and kept here, since finding them samples the model a few thousand times.
-        self.directions_: Any = None
+        self.directions_: Directions | None = None
         self.device = torch.device("cpu")
 
     # ----- what each architecture writes -------------------------------------------------
@@ -413,9 +414,6 @@ class GenerativeModel:
         """Latent vectors (n, latent_width) set to the given values along discovered directions; held codes stay."""
         if not directions:
             return z
-        # Imported here: the directions module reads the models (design, feature spaces) and they import this one.
-        from gen_models.latent.directions import directions_of, move
-
         return move(self, z, directions, directions_of(self), held=tuple(codes or {}))
 
     def generate_from_latent(self, z: torch.Tensor, c: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:
@@ -623,8 +621,6 @@ class GenerativeModel:
             raise CheckpointError(f"The saved weights do not fit this {cls.name} model: {err}") from None
         model.networks.eval()
         if meta.get("directions") is not None:
-            from gen_models.latent.directions import Directions  # see move_along
-
             model.directions_ = Directions.from_dict(meta["directions"], model)
         return model
 
@@ -655,8 +651,6 @@ class GenerativeModel:
         "directions" lists the discovered directions as {"name", "label", "effects"}; a model saved without
         them finds them now (a few seconds at most, once per model object).
         """
-        from gen_models.latent.directions import directions_of  # see move_along
-
         encoder = self._require_fitted()
         try:
             directions = directions_of(self).items
