@@ -17,7 +17,7 @@
                                 [--condition VALUE] [--data-space-out FILE.csv] [--json]
     python -m gen_models encode DIR --data FILE.csv|NAME --out FEATURES.csv [--keep COL,...]
     python -m gen_models augment --data FILE.csv|NAME --target COLUMN --model NAME [--rows N] [--train-rows N]
-                                 [--seed N] [--rare-only] [--set NAME=VALUE ...] [--json]
+                                 [--seed N] [--rare-only] [--kind COL=KIND ...] [--set NAME=VALUE ...] [--json]
 
 One module per command, each with `add_parser(subparsers)` and `run(args) -> int`; `list` and `datasets`
 share catalog.py. Problems with the input print one clear line to stderr and exit with status 2.

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from gen_models.cli.common import load_table
+from gen_models.cli.common import load_table, pairs
 from gen_models.cli.train import format_seconds, model_settings
 from gen_models.errors import DataError
 
@@ -24,6 +24,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--train-rows", type=int, help="keep only this many of the 80%% training rows (a small data set)")
     p.add_argument("--seed", type=int, default=0, help="seed for the split, the generator and the predictor")
     p.add_argument("--rare-only", action="store_true", help="categorical target: generate only the rarer classes")
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
         "--set",
@@ -36,12 +43,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gen_models.data import infer_schema
     from gen_models.evaluation.augmentation import SCORE_LABELS, augment
 
     settings = model_settings(args.model, args.set)
     data, layout = load_table(args.data)
     if layout.kind != "table":
         raise DataError(f"augment measures tables; '{args.data}' holds {layout.kind}.")
+    schema = infer_schema(data, overrides=pairs(args.kind, "--kind") or None)
     last_print = [0.0]
 
     def progress(metrics: dict[str, Any]) -> None:
@@ -63,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rare_only=args.rare_only,
         settings=settings,
+        schema=schema,
         on_epoch=progress,
     )
     if args.json:
