@@ -1,15 +1,22 @@
 """Figures for the README about the app itself: how fast the Explore sliders redraw, how fast the
-server starts, how much memory it holds while a model trains.
+server starts, how much memory it holds while a model trains, and what training in the app costs
+beside the command line.
 
-    python -m bench.bench_app            # all four; needs /usr/bin/chromium for (b)-(d)
-    python -m bench.bench_app --server   # (a) only: no browser
+    python -m bench.bench_app            # all five; needs /usr/bin/chromium for (b)-(d)
+    python -m bench.bench_app --server   # (a) and (e): no browser
+    python -m bench.bench_app --overhead # (e) only
 
 (a) server-side re-render of the Explore slider path: the functions the fragment calls on a
     slider move (sample + figure/picture building), median of 20, for 1,000 table rows and for
     64 images; for images also the Plotly-heatmap alternative we did not pick, and payload sizes;
 (b) browser: slider move -> new samples on screen (image src / chart data changes), median of 10;
 (c) `streamlit run` -> first page ready (script finished, title shown), and its GPU/CPU line shown;
-(d) server resident memory (VmRSS of the server and its children, from /proc) while one training runs.
+(d) server resident memory (VmRSS of the server and its children, from /proc) while one training runs;
+(e) app overhead: the same model, settings and data trained as the command line does (`model.fit`, then
+    `save`) and as the Train page does (`ui.core.runs.start_run`: quality checks with keep-best, epoch
+    snapshots, live samples, the final save), each in a thread with one torch thread at the training
+    threads' lower priority; wall times, their ratio, and the run's own count of time spent on checks.
+    Models: wgan_gp and autoregressive with their defaults on penguins.
 Models: pretrained/infogan_mnist and pretrained/vae_penguins when present; otherwise tiny
 stand-ins are trained first (the figures then say so).
 """
@@ -21,6 +28,7 @@ import json
 import os
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +38,7 @@ import plotly.graph_objects as go
 import gen_models
 from gen_models.data.datasets import dataset_info
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, start_server, stop_server, wait_idle
-from ui.core.plots import distribution_figure, image_cells, image_grid_png, tile
+from ui.core.plots import distribution_figure, image_cells, image_grid_png, loss_figure, tile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -216,13 +224,124 @@ def training_memory(page, port: int, pid: int) -> None:  # noqa: ANN001
           f"peak {peak:.0f} MB during 30 s of one WGAN-GP training on penguins")  # fmt: skip
 
 
+OVERHEAD_MODELS = ("wgan_gp", "autoregressive")
+OVERHEAD_REPEATS = 2  # command line and app alternate, this many times each
+POLL_SECONDS = 2.0  # as app_pages/train.py's live fragments: progress and curves ...
+SAMPLES_POLL_SECONDS = 6.0  # ... and the generated samples
+
+
+def as_worker(work) -> tuple[float, float]:  # noqa: ANN001
+    """(wall, CPU) seconds of `work()` in a thread set up as a training worker (lower priority, its torch threads).
+
+    CPU time is the whole process's, so it counts the threads the work starts (and the poller's); it is
+    what the comparison rests on when other jobs share the machine and wall times wander."""
+    from ui.core.runs import _lower_priority
+    from ui.core.startup import use_training_threads
+
+    seconds: list[tuple[float, float]] = []
+
+    def body() -> None:
+        _lower_priority()
+        use_training_threads()
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        seconds.append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    return seconds[0]
+
+
+def poll_like_the_page(run, done: threading.Event, cpu: list[float]) -> None:  # noqa: ANN001
+    """What the Train page's live fragments do on the server while a run trains: copy the run's state and
+    build the loss and quality charts every POLL_SECONDS, the live sample charts every SAMPLES_POLL_SECONDS
+    (serialised, as Streamlit sends them). Appends its own CPU seconds to `cpu`: that cost follows the wall
+    time, which other jobs on the machine stretch."""
+    from ui.widgets.quality import quality_figure
+
+    started = time.thread_time()
+
+    kinds = run.schema.kinds(include_ignored=True)
+    columns = list(run.schema.used_columns)[:4]
+    polls = 0
+    while not done.wait(POLL_SECONDS):
+        snap = run.snapshot()
+        loss_figure(snap.history).to_json()
+        quality_figure(snap.quality, None, height=320).to_json()
+        polls += 1
+        if snap.samples is not None and polls % round(SAMPLES_POLL_SECONDS / POLL_SECONDS) == 0:
+            for column in columns:
+                figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)
+                figure.to_json()
+    cpu.append(time.thread_time() - started)
+
+
+def app_overhead(models: tuple[str, ...] = OVERHEAD_MODELS, repeats: int = OVERHEAD_REPEATS) -> None:
+    """(e) The command line's training beside the app's, same model, settings, data and seed."""
+    from gen_models.latent.directions import store_directions
+    from ui.core import runs
+
+    frame = gen_models.load_dataset("penguins")
+    schema = gen_models.infer_schema(frame)
+    scratch = Path(tempfile.mkdtemp(prefix="bench_app_overhead_"))
+    print(
+        f"(e) app overhead, penguins ({len(frame)} rows), default settings, seed 0; median of {repeats}, "
+        "command line and app alternating; the app with quality checks (keep best), snapshots, live samples "
+        f"and a poller doing the page's work (every {POLL_SECONDS:g} s, samples every {SAMPLES_POLL_SECONDS:g} s):"
+    )
+    for name in models:
+        cli_times, app_times, checks, polling = [], [], [], []
+        for repeat in range(repeats):
+            model = gen_models.create(name, seed=0)
+
+            def cli(model=model) -> None:  # noqa: ANN001 - what `python -m gen_models train` does
+                model.fit(frame, schema=schema)
+                store_directions(model)
+                model.save(scratch / "cli")
+
+            cli_times.append(as_worker(cli))
+            session = f"bench{name.replace('_', '')}{repeat}"
+            wall, cpu = time.perf_counter(), time.process_time()
+            run = runs.start_run(
+                session, scratch / session, gen_models.create(name, seed=0), frame, schema, None, "penguins", "penguins"
+            )
+            done = threading.Event()
+            poller = threading.Thread(target=poll_like_the_page, args=(run, done, polling))
+            poller.start()
+            run.wait()
+            done.set()
+            poller.join()
+            app_times.append((time.perf_counter() - wall, time.process_time() - cpu))
+            info = run.current_info()
+            checks.append((info.check_seconds, info.seconds))
+            runs.forget_session(session, scratch / session)
+        cli_wall, cli_cpu = (statistics.median(t[i] for t in cli_times) for i in (0, 1))
+        app_wall, app_cpu = (statistics.median(t[i] for t in app_times) for i in (0, 1))
+        check_seconds, train_seconds = (statistics.median(c[i] for c in checks) for i in (0, 1))
+        poll_cpu = statistics.median(polling)
+        print(
+            f"    {name} ({info.epochs_completed} epochs): command line {cli_wall:.1f} s wall / {cli_cpu:.1f} s CPU, "
+            f"app {app_wall:.1f} s / {app_cpu:.1f} s: ratio {app_wall / cli_wall:.2f} wall, "
+            f"{app_cpu / cli_cpu:.2f} CPU ({(app_cpu - poll_cpu) / cli_cpu:.2f} without the page's polling, "
+            f"which took {poll_cpu:.1f} s CPU over {app_wall:.0f} s); "
+            f"the run's checks and live samples took {check_seconds:.1f} s of its {train_seconds:.1f} s "
+            f"({100 * check_seconds / max(train_seconds, 1e-9):.0f}%)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", action="store_true", help="only (a), the server-side timings")
+    parser.add_argument("--server", action="store_true", help="only (a) and (e), no browser")
+    parser.add_argument("--overhead", action="store_true", help="only (e), the app's training overhead")
+    parser.add_argument("--models", default=",".join(OVERHEAD_MODELS), help="(e)'s models, comma-separated")
+    parser.add_argument("--repeats", type=int, default=OVERHEAD_REPEATS, help="(e)'s runs of each kind per model")
     args = parser.parse_args()
-    server_side()
-    if not args.server:
+    if not args.overhead:
+        server_side()
+    if not args.server and not args.overhead:
         browser_figures()
+    app_overhead(tuple(name.strip() for name in args.models.split(",") if name.strip()), args.repeats)
 
 
 if __name__ == "__main__":
