@@ -310,12 +310,17 @@ def traversal_view(
     for value in steps:
         codes_at, moved = direction_values(model, key, held, code.name, value)
         frames.append(model.sample(TRAVERSAL_ROWS, codes=codes_at, condition=condition, seed=seed, directions=moved))
-    real_column = real[column] if real is not None and column in real else None
-    st.plotly_chart(
-        traversal_figure(code.name, steps, column, kinds[column], frames, real_column),
-        key="traversal",
-        config={"displayModeBar": False},
-    )
+    # A direction's traversal also charts the columns its label names: what it was found to move.
+    named = model.directions_.get(code.name).named if code.role == "direction" and model.directions_ else ()
+    watched = list(dict.fromkeys([column, *(c for c in named if c in kinds)]))
+    grid = st.columns(len(watched)) if len(watched) > 1 else [st.container()]
+    for i, (place, shown) in enumerate(zip(grid, watched, strict=True)):
+        real_column = real[shown] if real is not None and shown in real else None
+        place.plotly_chart(
+            traversal_figure(code.name, steps, shown, kinds[shown], frames, real_column),
+            key="traversal" if i == 0 else f"traversal_{i}",
+            config={"displayModeBar": False},
+        )
 
 
 LIKELIHOOD = "likelihood (the flow's)"  # a colour for the map of a model that knows each row's likelihood

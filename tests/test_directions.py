@@ -60,6 +60,7 @@ def test_the_top_direction_names_the_two_columns_one_factor_drives(model):
     top = directions_of(model).items[0]
     named = [part.split(" ")[0] for part in top.label.split(", ")]
     assert sorted(named) == ["height", "weight"], top.label
+    assert sorted(top.named) == ["height", "weight"]  # what the traversal charts beside the chosen column
     assert top.effects["height"] * top.effects["weight"] > 0  # they move together, as in the data
     assert abs(top.effects["height"]) > 8  # most of the factor's ±2 std range (±20 cm in the data)
 

@@ -128,9 +128,16 @@ class Direction:
     label: str
     effects: dict[str, Any]
     vector: tuple[float, ...]
+    named: tuple[str, ...] = ()  # the effects the label names, largest first (table columns, regions, parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "effects": self.effects, "vector": list(self.vector)}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "effects": self.effects,
+            "named": list(self.named),
+            "vector": list(self.vector),
+        }
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,13 @@ class Directions:
         try:
             dims = tuple(str(name) for name in data["dims"])
             items = tuple(
-                Direction(str(d["name"]), str(d["label"]), dict(d["effects"]), tuple(float(v) for v in d["vector"]))
+                Direction(
+                    str(d["name"]),
+                    str(d["label"]),
+                    dict(d["effects"]),
+                    tuple(float(v) for v in d["vector"]),
+                    tuple(str(key) for key in d["named"]),
+                )
                 for d in data["items"]
             )
             method = str(data["method"])
@@ -310,7 +323,8 @@ def find_directions(
     items = []
     for direction in unnamed.items:
         effects, sizes = step_effects(model, unnamed, direction.name, seed=seed + 1)
-        items.append(Direction(direction.name, effect_label(model, effects, sizes), effects, direction.vector))
+        label, named = effect_label(model, effects, sizes), tuple(named_columns(sizes))
+        items.append(Direction(direction.name, label, effects, direction.vector, named))
     return Directions(method, dims, tuple(items))
 
 
