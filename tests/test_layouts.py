@@ -62,10 +62,13 @@ def test_wide_sequences_round_trip(waves):
     np.testing.assert_allclose(back.to_numpy(), wide.to_numpy(), atol=1e-5)
 
 
-def test_unequal_sequences_are_refused(waves):
+def test_unequal_sequences_are_padded_with_a_mask(waves):
+    # More in tests/test_series_quality.py: round trips, the maximum length, training on them.
     ragged = waves[~((waves["sequence"] == 3) & (waves["step"] > 25))]
-    with pytest.raises(DataError, match="Sequence '3' has 26 steps.*same length"):
-        SequenceEncoder(WAVES).fit(ragged)
+    enc = SequenceEncoder(WAVES).fit(ragged)
+    assert (enc.steps, enc.features, enc.masked) == (30, 2, True)
+    back = enc.inverse_transform(enc.transform(ragged))
+    assert back.groupby("sequence").size().tolist() == ragged.groupby("sequence").size().tolist()
 
 
 def test_image_shape_errors_are_clear(digits):

@@ -24,13 +24,24 @@ the pretrained model's figures are on the card of pretrained/rcgan_waves (bench/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import torch
 from torch import nn
 
 from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.models.base import GenerativeModel, LatentCode
-from gen_models.training.config import MAX_LAYER_SIZE, TrainConfig, check_flag, check_number, check_whole
+from gen_models.models.nets import gradient_penalty
+from gen_models.training.config import (
+    MAX_LAYER_SIZE,
+    TrainConfig,
+    check_choice,
+    check_flag,
+    check_number,
+    check_whole,
+)
+
+CriticKind = Literal["gan", "wgan_gp"]
 
 
 @dataclass
@@ -58,6 +69,16 @@ class RCGANConfig(TrainConfig):
     # D's real/fake logit at every step (the paper) or only at the last. Final-only was no better in the
     # one run made (TSTR 0.57 at equal rates, 700 steps), and every step gives every step a gradient.
     every_step: bool = True
+    # How D judges: "gan" is the paper's per-step real/fake cross-entropy; "wgan_gp" makes D a Wasserstein
+    # critic (its per-step scores averaged, no sigmoid) held near 1-Lipschitz by a gradient penalty on
+    # interpolated sequences (Gulrajani et al. 2017), which needs no balance of D against G.
+    critic: CriticKind = "gan"
+    gp_weight: float = 10.0  # weight of the gradient penalty (wgan_gp only)
+    critic_steps: int = 1  # critic updates per generator update (wgan_gp only)
+    # Feature matching on per-step moments (TimeGAN, Yoon et al. 2019, weights its version 100): the L1 gap
+    # between the real and generated per-step mean and std, and the same for the step-to-step changes and
+    # their changes (which say how smooth a series is), within each label. 0 turns it off.
+    moment_weight: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,6 +92,10 @@ class RCGANConfig(TrainConfig):
         check_number("info_weight", self.info_weight, 0)
         check_number("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
         check_flag("every_step", self.every_step)
+        check_choice("critic", self.critic, get_args(CriticKind))
+        check_number("gp_weight", self.gp_weight, 0)
+        check_whole("critic_steps", self.critic_steps, 1, 20)
+        check_number("moment_weight", self.moment_weight, 0)
 
 
 class _Generator(nn.Module):
@@ -126,6 +151,7 @@ class RCGAN(GenerativeModel):
         self.opt_d = torch.optim.Adam(
             self.networks["discriminator"].parameters(), lr=cfg.discriminator_lr, betas=(0.5, 0.999)
         )
+        self._real_sums: list[torch.Tensor] | None = None  # running real moments for feature matching
 
     def latent_codes(self) -> list[LatentCode]:
         return [
@@ -170,6 +196,54 @@ class RCGAN(GenerativeModel):
         return self.networks["discriminator"](seq)
 
     def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        if self.config.critic == "wgan_gp":
+            return self._wgan_gp_step(x, c)
+        return self._gan_step(x, c)
+
+    def _moment_sums(self, flat: torch.Tensor, weights: torch.Tensor) -> list[torch.Tensor]:
+        """Per-label sums for the moments feature matching compares, from (n, T*F) rows and (n, k) label
+        weights: [row counts (k,), then sums and sums of squares of the values (k, T*F), of the
+        step-to-step changes (k, (T-1)*F) and of the changes of those (k, (T-2)*F)]."""
+        seq = flat.reshape(flat.shape[0], self.steps, self.features)
+        changes = seq[:, 1:] - seq[:, :-1]
+        bends = (changes[:, 1:] - changes[:, :-1]).reshape(flat.shape[0], -1)
+        changes = changes.reshape(flat.shape[0], -1)
+        sums = [weights.sum(dim=0)]
+        for values in (flat, changes, bends):
+            sums += [weights.T @ values, weights.T @ values**2]
+        return sums
+
+    def _moment_gap(self, real: torch.Tensor, fake: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        """Scalar L1 gap between the real and the generated per-step mean and std, and those of the
+        step-to-step changes and of their changes (how smooth and how bent a series is, which per-step
+        moments alone leave free: white noise of the right size matches them), within each label
+        of c (n, k) (one group when c is None).
+
+        The real side is a running average over batches (decay 0.95, about 20 batches), so G chases
+        the data's moments rather than one batch's noise; the generated side is this batch's.
+        """
+        weights = c if c is not None else real.new_ones(real.shape[0], 1)
+        with torch.no_grad():
+            sums = self._moment_sums(real, weights)
+            if self._real_sums is None:
+                self._real_sums = sums
+            else:
+                self._real_sums = [0.95 * r + 0.05 * s for r, s in zip(self._real_sums, sums, strict=True)]
+        fake_sums = self._moment_sums(fake, weights)
+        present = (weights.sum(dim=0) > 0) & (self._real_sums[0] > 0)  # labels in this batch, and seen before
+
+        def moments(found: list[torch.Tensor]) -> list[torch.Tensor]:
+            count = found[0][present, None]
+            result = []
+            for total, squares in zip(found[1::2], found[2::2], strict=True):
+                mean = total[present] / count
+                result += [mean, (squares[present] / count - mean**2).clamp_min(1e-8).sqrt()]
+            return result
+
+        return sum((r - f).abs().mean() for r, f in zip(moments(self._real_sums), moments(fake_sums), strict=True))
+
+    def _gan_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        """The paper's step: per-step cross-entropy for D, non-saturating loss for G."""
         cfg = self.config
         n = x.shape[0]
         bce = nn.functional.binary_cross_entropy_with_logits
@@ -193,7 +267,54 @@ class RCGAN(GenerativeModel):
         fake_logits = fake_logits[:, -judged:]
         info_g = ((z_read - z) ** 2).sum(dim=1).mean()  # ...and G learns to make z readable
         g_loss = bce(fake_logits, ones)  # non-saturating: maximise log D(G(z)) at every step
+        losses = {"discriminator_loss": d_loss.item(), "generator_loss": g_loss.item(), "info_loss": info_g.item()}
+        total = g_loss + cfg.info_weight * info_g
+        if cfg.moment_weight > 0:
+            moment = self._moment_gap(x, fake, c)
+            total = total + cfg.moment_weight * moment
+            losses["moment_loss"] = moment.item()
         self.opt_g.zero_grad(set_to_none=True)
-        (g_loss + cfg.info_weight * info_g).backward()
+        total.backward()
         self.opt_g.step()
-        return {"discriminator_loss": d_loss.item(), "generator_loss": g_loss.item(), "info_loss": info_g.item()}
+        return losses
+
+    def _wgan_gp_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
+        """`critic_steps` critic updates (Wasserstein loss + gradient penalty + Q's error), then one G update."""
+        cfg = self.config
+        n = x.shape[0]
+
+        def score(rows: torch.Tensor) -> torch.Tensor:  # (n, T*F) -> (n,) critic values, step scores averaged
+            return self.discriminate(rows, c)[0][:, -(self.steps if cfg.every_step else 1) :].mean(dim=1)
+
+        for _ in range(cfg.critic_steps):
+            z = torch.randn(n, cfg.code_dim, device=x.device)
+            fake = self.generate(z, c).detach()
+            _, z_read = self.discriminate(fake, c)
+            info_d = ((z_read - z) ** 2).sum(dim=1).mean()
+            wasserstein = score(fake).mean() - score(x).mean()
+            penalty = gradient_penalty(score, x, fake)
+            d_loss = wasserstein + cfg.gp_weight * penalty + cfg.info_weight * info_d
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+
+        z = torch.randn(n, cfg.code_dim, device=x.device)
+        fake = self.generate(z, c)
+        step_scores, z_read = self.discriminate(fake, c)
+        g_loss = -step_scores[:, -(self.steps if cfg.every_step else 1) :].mean()
+        info_g = ((z_read - z) ** 2).sum(dim=1).mean()
+        losses = {
+            "discriminator_loss": d_loss.item(),
+            "generator_loss": g_loss.item(),
+            "info_loss": info_g.item(),
+            "wasserstein_distance": -wasserstein.item(),
+        }
+        total = g_loss + cfg.info_weight * info_g
+        if cfg.moment_weight > 0:
+            moment = self._moment_gap(x, fake, c)
+            total = total + cfg.moment_weight * moment
+            losses["moment_loss"] = moment.item()
+        self.opt_g.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_g.step()
+        return losses

@@ -18,8 +18,10 @@ After `fit`, `restore_best(model)` puts the best weights back ("keep best"); not
 the last epoch's weights. Sampling inside the monitor leaves the global random generators as it
 found them, so a monitored run learns exactly what an unmonitored one with the same seed learns.
 
-Only tables are scored: for images and sequences `applies` is False, `reason` says why, and the
-callback does nothing.
+Tables and sequences are scored: a sequence model's check is `evaluation.sequences.sequence_check`
+(`rows` generated series against all the real ones; its "quality" is 1 - 2 |AUC - 0.5| of telling
+them apart, and it also records the AUC, the autocorrelation gap and TSTR / TRTR). For images
+`applies` is False, `reason` says why, and the callback does nothing.
 
 Checks cost time. Given a `CheckBudget`, a check that falls due is skipped when the time already
 spent on checks plus the last check's cost would exceed the budget's share of the training time so
@@ -53,6 +55,7 @@ import pandas as pd
 import torch
 
 from gen_models.evaluation import quality_score
+from gen_models.evaluation.sequences import sequence_check
 from gen_models.training import Metrics
 
 # About this many checks per run when `every` is not given: enough points for a curve and a
@@ -242,6 +245,9 @@ class QualityMonitor:
         if self._real_sample is not None:
             return True
         model = self.model
+        if model.layout.kind == "sequences":  # scored whole by evaluation.sequences.sequence_check
+            self._real_sample = self.real
+            return True
         if model.layout.kind != "table":
             self.reason = (
                 f"The quality score compares table columns; this model makes {model.layout.kind}, "
@@ -267,13 +273,16 @@ class QualityMonitor:
         assert self._real_sample is not None
         with _preserved_random_state():
             synthetic = self.model.sample(self.rows, seed=self.seed)
-        score = quality_score(self._real_sample, synthetic[list(self._kinds)], self._kinds)
-        record = {
-            "epoch": epoch,
-            "quality": float(score["quality"]),
-            "column_shapes": float(score["column_shapes"]),
-            "pair_trends": None if score["pair_trends"] is None else float(score["pair_trends"]),
-        }
+        if self.model.layout.kind == "sequences":
+            record = {"epoch": epoch, **sequence_check(self.model.encoder, self._real_sample, synthetic, self.seed)}
+        else:
+            score = quality_score(self._real_sample, synthetic[list(self._kinds)], self._kinds)
+            record = {
+                "epoch": epoch,
+                "quality": float(score["quality"]),
+                "column_shapes": float(score["column_shapes"]),
+                "pair_trends": None if score["pair_trends"] is None else float(score["pair_trends"]),
+            }
         improved = self._best is None or record["quality"] > self._best["quality"]
         state = None
         if improved and self.keep_best:

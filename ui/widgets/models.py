@@ -261,9 +261,7 @@ def sequence_curves(encoder: Any, frame: pd.DataFrame) -> tuple[list, np.ndarray
     if layout.wide:
         values = frame[encoder.value_columns].to_numpy(dtype=float)[:, :, None]
         return list(encoder.value_columns), values, ["value"]
-    ordered = frame.sort_values([layout.sequence_key, layout.sequence_index], kind="stable")
-    steps = len(encoder.index_values)
-    values = ordered[encoder.value_columns].to_numpy(dtype=float).reshape(-1, steps, len(encoder.value_columns))
+    values, _ = encoder.series(frame)  # series shorter than the longest come padded with their last values
     return list(encoder.index_values), values, list(encoder.value_columns)
 
 
