@@ -20,7 +20,7 @@ import streamlit as st
 import gen_models
 from gen_models.data.datasets import list_datasets
 from gen_models.errors import USER_ERRORS
-from gen_models.evaluation.augmentation import SCORE_LABELS, AugmentResult, augment
+from gen_models.evaluation.augmentation import SCORE_LABELS, AugmentResult, augment, holdout_size
 from gen_models.latent.codes import reads_codes
 from gen_models.models import REGISTRY
 from ui.core import runs
@@ -102,7 +102,7 @@ def busy_reason() -> str | None:
 
 def measure() -> AugmentResult | None:
     """Run `augment` with the widgets' choices, showing the generator's progress; None after an error."""
-    n_rows = len(frame) - max(1, round(len(frame) * 0.2))
+    n_rows = len(frame) - holdout_size(len(frame))
     share = SHARES[share_label]
     train_rows = None if share == 1.0 else max(2, round(n_rows * share))
     with st.status(f"Training {model_name} on the training rows…", expanded=True) as status:
