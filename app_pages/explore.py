@@ -313,8 +313,9 @@ def traversal_view(
     # A direction's traversal also charts the columns its label names: what it was found to move.
     named = model.directions_.get(code.name).named if code.role == "direction" and model.directions_ else ()
     watched = list(dict.fromkeys([column, *(c for c in named if c in kinds)]))
-    grid = st.columns(len(watched)) if len(watched) > 1 else [st.container()]
-    for i, (place, shown) in enumerate(zip(grid, watched, strict=True)):
+    per_row = 1 if len(watched) == 1 else 2  # two charts side by side stay readable
+    grid = [place for _ in range(0, len(watched), per_row) for place in st.columns(per_row)]
+    for i, (place, shown) in enumerate(zip(grid, watched, strict=False)):
         real_column = real[shown] if real is not None and shown in real else None
         place.plotly_chart(
             traversal_figure(code.name, steps, shown, kinds[shown], frames, real_column),
