@@ -39,7 +39,8 @@ Each direction's label is computed from a step from -2 to +2 on `LABEL_ITEMS` it
 seed: tables say how the median of each numeric column moves and which level's share grows most
 ("body_mass_g ↑ 820, species → Gentoo"); images say which regions get brighter or darker; sequences
 which part of the series moves up, down or in amplitude. Columns are ranked by their change in units
-of their spread across items; the label names those within half of the largest.
+of their spread across items; the label names at most three: those within half of the largest and at
+least MIN_SIZE (smaller changes did not repeat on the bench's other draws), else "little visible change".
 """
 
 from __future__ import annotations
