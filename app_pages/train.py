@@ -19,7 +19,14 @@ from ui.core import runs
 from ui.core.architectures import ARCHITECTURES, dot
 from ui.core.plots import distribution_figure, image_grid_png, loss_figure, png_width, sequences_figure
 from ui.widgets.models import sequence_curves
-from ui.widgets.quality import QUALITY_HINT, default_settings, has_own_budget, quality_figure
+from ui.widgets.quality import (
+    QUALITY_HINT,
+    SEQUENCE_QUALITY_HINT,
+    default_settings,
+    has_own_budget,
+    quality_figure,
+    series_check_line,
+)
 from ui.widgets.state import choose_bundled, current_data, session_id, session_runs_dir
 
 # The live view redraws its progress and curves this often while a run trains, and its generated samples
@@ -163,18 +170,19 @@ def training_form() -> None:
     running = [run for run in runs.session_runs(sid) if run.running]
     if running:
         st.caption("One training at a time per session: stop the current one or let it finish first.")
-    keep_best = False  # images and sequences: the quality score compares table columns, so no epoch is "best"
-    if data.layout.kind == "table":
+    keep_best = False  # images: no score is checked during training, so no epoch is "best"
+    if data.layout.kind in ("table", "sequences"):
+        scored = "rows" if data.layout.kind == "table" else "series (how hard they are to tell from real ones)"
         keep_best = st.checkbox(
             "Keep the best epoch",
             value=True,
             key="train_keep_best",
-            help="Generated rows are scored every few epochs. When on, the model ends with the weights of its "
+            help=f"Generated {scored} are scored every few epochs. When on, the model ends with the weights of its "
             "best-scoring epoch instead of the last one (later epochs of a GAN can get worse).",
         )
     else:
         st.caption(
-            f"Keep the best epoch is for tables, whose rows are scored every few epochs. A model of "
+            f"Keep the best epoch is for tables and series, which are scored every few epochs. A model of "
             f"{data.layout.kind} ends with its last epoch's weights; judge it on the Evaluate page."
         )
     st.button(
@@ -399,10 +407,14 @@ def losses_and_quality(snap: runs.RunSnapshot) -> None:
         best = max(snap.quality, key=lambda r: r["quality"], default=None)  # max keeps the earliest on a tie
         figure = quality_figure(snap.quality, best["epoch"] if best else None, height=320)
         st.plotly_chart(figure, key="quality_chart", config={"displayModeBar": False})
+        series = bool(snap.quality) and "discriminative_auc" in snap.quality[-1]  # a sequence model's checks
+        hint = SEQUENCE_QUALITY_HINT if series else QUALITY_HINT
         if best is not None:
-            st.caption(f"**Best so far: epoch {best['epoch']}, quality {best['quality']:.2f}.** {QUALITY_HINT}")
+            st.caption(f"**Best so far: epoch {best['epoch']}, quality {best['quality']:.2f}.** {hint}")
+            if series:
+                st.caption(series_check_line(snap.quality[-1]))
         else:
-            st.caption(f"The first score comes after a few epochs. {QUALITY_HINT}")
+            st.caption(f"The first score comes after a few epochs. {hint}")
 
 
 def snapshot_picker(info: runs.RunInfo) -> None:

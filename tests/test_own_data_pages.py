@@ -201,6 +201,9 @@ def test_evaluate_scores_a_sequence_model(runs_root: Path) -> None:
     assert 0.5 < float(cards["Train on synthetic, test on real (accuracy, kind)"]) <= 1.0
     bands = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("value: mean ± std"))
     assert {trace["name"] for trace in bands["data"]} >= {"real: mean ± 1 std", "generated: mean ± 1 std"}
+    assert 0 <= float(cards["Autocorrelation gap"]) < 1
+    lags = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == "value: autocorrelation by lag")
+    assert [trace["name"] for trace in lags["data"]] == ["real", "generated"] and len(lags["data"][0]["x"]) == 15
     assert "These scores compare table columns" not in texts(at, "info")
     # One class at a time: pooled, sines and sawtooths average out to a flat line.
     assert sorted(at.selectbox(key="eval_sequence_class").options) == ["sawtooth", "sine"]
@@ -247,3 +250,7 @@ def test_keep_best_is_offered_only_where_epochs_are_scored(runs_root: Path) -> N
     at.selectbox(key="dataset_pick").select("penguins").run()
     at.switch_page("app_pages/train.py").run()
     assert at.checkbox(key="train_keep_best").value is True
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox(key="dataset_pick").select("waves").run()
+    at.switch_page("app_pages/train.py").run()
+    assert at.checkbox(key="train_keep_best").value is True, "series are scored too (issue #18)"

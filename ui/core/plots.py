@@ -514,3 +514,18 @@ def class_share_figure(real: dict[str, float], generated: dict[str, float], heig
     fig.update_xaxes(title_text="class read by the classifier", type="category")
     fig.update_yaxes(title_text="share", tickformat=".0%")
     return _style(fig, "What the images are read as", height=height)
+
+
+def autocorrelation_figure(real: np.ndarray, generated: np.ndarray, value_name: str, height: int = 300) -> go.Figure:
+    """Mean autocorrelation at lags 1..L of real and generated series, (L,) each, as two lines.
+
+    Close lines mean the generated series are as smooth (high at small lags) and as periodic (bumps at
+    the period) as the real ones; a generated line that drops faster is too jagged.
+    """
+    fig = go.Figure()
+    lags = list(range(1, len(real) + 1))
+    for name, values, colour in (("real", real, REAL_COLOUR), ("generated", generated, GENERATED_COLOUR)):
+        fig.add_trace(go.Scatter(x=lags, y=values, mode="lines+markers", name=name, line={"color": colour, "width": 2}))
+    fig.update_xaxes(title_text="lag (steps)")
+    fig.update_yaxes(title_text="autocorrelation", range=[-1, 1])
+    return _style(fig, f"{value_name}: autocorrelation by lag", height=height)

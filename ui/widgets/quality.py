@@ -41,6 +41,11 @@ QUALITY_HINT = (
     "relationships). Higher is better. It is measured because GAN losses do not say whether the rows are good. "
     "Generate, Evaluate and Compare show the same figure for the finished model."
 )
+SEQUENCE_QUALITY_HINT = (
+    "For series, quality is 1 - 2 × |AUC - 0.5| of a classifier telling 1,000 generated series from the real "
+    "ones every few epochs: 1 = it cannot tell them apart, 0 = it always can. Higher is better. The Evaluate page "
+    "shows the per-step bands and autocorrelations behind it."
+)
 SCORE_ROWS = 5000  # synthetic rows scored by the comparison: the scores barely move beyond this
 
 # How often a comparison waiting for the session's other training tries again.
@@ -66,6 +71,15 @@ def has_own_budget(model_name: str) -> bool:
 # ---------------------------------------------------------------------------
 # Figures
 # ---------------------------------------------------------------------------
+
+
+def series_check_line(record: dict[str, Any]) -> str:
+    """One line on a sequence model's latest check: its AUC, TSTR / TRTR when labelled, the autocorrelation gap."""
+    parts = [f"Latest check (epoch {record['epoch']}): real-vs-generated AUC {record['discriminative_auc']:.2f}"]
+    if record.get("tstr_ratio") is not None:
+        parts.append(f"train-on-generated / train-on-real accuracy {record['tstr_ratio']:.2f}")
+    parts.append(f"autocorrelation gap {record['autocorrelation_gap']:.3f} (0 = same)")
+    return " · ".join(parts) + "."
 
 
 def quality_figure(records: list[dict[str, Any]], best_epoch: int | None = None, height: int = 260) -> go.Figure:
@@ -285,10 +299,17 @@ def sequence_scores(
     """n generated sequences against the real ones: the discriminative score and, with labels, TSTR.
 
     Returns {"steps", "names" (value columns), "real" (m, T, F), "generated" (n, T, F), "real_labels" (m,) and
-    "generated_labels" (n,) as text or None, "discriminative_auc", "tstr"}: "tstr" is `train_synthetic_test_real`'s
-    {"train_synthetic", "train_real", "ratio"}, or None when the data has no label with two classes or more.
+    "generated_labels" (n,) as text or None, "discriminative_auc", "discriminative_gap" (|accuracy - 0.5|), "tstr",
+    "autocorrelation_gap", "real_autocorrelation" and "generated_autocorrelation" (lags, F)}: "tstr" is
+    `train_synthetic_test_real`'s {"train_synthetic", "train_real", "ratio"}, or None when the data has no label with
+    two classes or more.
     """
-    from gen_models.evaluation.sequences import discriminative_score, train_synthetic_test_real
+    from gen_models.evaluation.sequences import (
+        autocorrelation,
+        autocorrelation_gap,
+        discriminative_scores,
+        train_synthetic_test_real,
+    )
     from ui.widgets.models import sequence_curves, sequence_labels
 
     frame = _model.sample(n, seed=seed)
@@ -298,6 +319,7 @@ def sequence_scores(
     tstr = None
     if real_labels is not None and generated_labels is not None and real_labels.nunique() >= 2:
         tstr = train_synthetic_test_real(real, real_labels.to_numpy(), generated, generated_labels.to_numpy(), seed)
+    told = discriminative_scores(real, generated, seed)
     return {
         "steps": steps,
         "names": names,
@@ -305,8 +327,12 @@ def sequence_scores(
         "generated": generated,
         "real_labels": None if real_labels is None else real_labels.astype(str).to_numpy(),
         "generated_labels": None if generated_labels is None else generated_labels.astype(str).to_numpy(),
-        "discriminative_auc": discriminative_score(real, generated, seed),
+        "discriminative_auc": told["auc"],
+        "discriminative_gap": told["accuracy_gap"],
         "tstr": tstr,
+        "autocorrelation_gap": autocorrelation_gap(real, generated),
+        "real_autocorrelation": autocorrelation(real),
+        "generated_autocorrelation": autocorrelation(generated),
     }
 
 
