@@ -72,6 +72,15 @@ EXPECTED_COLUMNS: dict[str, dict[str, str]] = {
     "mnist": {**PIXELS_28, "label": "int"},
     "waves": {"sequence": "int", "step": "int", "value": "float", "kind": "str"},
     "temperatures": {"day": "int", "hour": "int", "temperature": "float", "city": "str"},
+    "weather_weeks": {
+        "week": "int",
+        "day": "int",
+        "temp_max": "float",
+        "temp_min": "float",
+        "precipitation": "float",
+        "wind": "float",
+        "season": "str",
+    },
     "trace": {"sequence": "int", "step": "int", "value": "float", "label": "int"},
     "ring": {"x": "float", "y": "float", "component": "int"},
     "moons": {"x": "float", "y": "float"},
@@ -86,6 +95,7 @@ EXPECTED_ROWS = {
     "mnist": 5000,
     "waves": 1000 * 30,
     "temperatures": 728 * 24,
+    "weather_weeks": 208 * 7,
     "trace": 200 * 275,
     "ring": 2000,
     "moons": 2000,
@@ -180,6 +190,15 @@ def test_temperatures_are_whole_days_of_both_cities():
     assert (per_day["city"].nunique() == 1).all()
     assert frame.drop_duplicates("day")["city"].value_counts().to_dict() == {"Seattle": 364, "San Francisco": 364}
     assert frame["temperature"].between(-10, 40).all()
+
+
+def test_weather_weeks_are_whole_weeks_of_the_daily_records():
+    weeks, days = load_dataset("weather_weeks"), load_dataset("weather")
+    assert (weeks.groupby("week").size() == 7).all() and (weeks.groupby("week")["season"].nunique() == 1).all()
+    np.testing.assert_array_equal(weeks["temp_max"], days["temp_max"].to_numpy()[: 208 * 7])
+    seasons = weeks.drop_duplicates("week").set_index("week")["season"]
+    assert seasons[0] == "winter" and seasons[26] == "summer"  # 1 Jan and 1 Jul 2012
+    assert set(seasons) == {"winter", "spring", "summer", "autumn"}
 
 
 def test_table_contents():

@@ -237,6 +237,9 @@ def _load_gpa() -> pd.DataFrame:
     )
 
 
+WEATHER_WEEK_CHANNELS = ("temp_max", "temp_min", "precipitation", "wind")
+
+
 def _load_temperatures() -> pd.DataFrame:
     from vega_datasets import local_data
 
@@ -256,6 +259,27 @@ def _load_temperatures() -> pd.DataFrame:
             # NOAA's degrees Fahrenheit to Celsius, one decimal as recorded.
             "temperature": np.round((both["temp"].to_numpy(dtype=np.float64) - 32) * 5 / 9, 1),
             "city": pd.Series(both["city"].to_numpy(), dtype="str"),
+        }
+    )
+
+
+def _season(month: np.ndarray) -> np.ndarray:
+    """Meteorological seasons of the northern hemisphere: Dec-Feb winter, Mar-May spring, and so on."""
+    return np.array(["winter", "spring", "summer", "autumn"])[(np.asarray(month) % 12) // 3]
+
+
+def _load_weather_weeks() -> pd.DataFrame:
+    frame = _load_weather()
+    # Whole weeks from 1 January 2012: 1,461 days make 208 weeks, and the last 5 days are left out.
+    n_weeks = len(frame) // 7
+    frame = frame.iloc[: n_weeks * 7]
+    first_months = frame["date"].dt.month.to_numpy()[::7]
+    return pd.DataFrame(
+        {
+            "week": np.repeat(np.arange(n_weeks, dtype=np.int64), 7),
+            "day": np.tile(np.arange(7, dtype=np.int64), n_weeks),
+            **{column: frame[column].to_numpy(dtype=np.float64) for column in WEATHER_WEEK_CHANNELS},
+            "season": pd.Series(np.repeat(_season(first_months), 7), dtype="str"),
         }
     )
 
@@ -523,6 +547,34 @@ _ENTRIES: tuple[_Entry, ...] = (
             sequence_index="hour",
         ),
         load=lambda seed: _load_temperatures(),
+        seeded=False,
+    ),
+    _Entry(
+        DatasetInfo(
+            name="weather_weeks",
+            title="Seattle weather, week by week (4 channels)",
+            kind="sequences",
+            description=(
+                "208 real weeks of Seattle weather, 2012-2015, each a sequence of 7 days with four "
+                "values per day: the day's highest and lowest temperature (degrees C), its rain "
+                "(mm) and its mean wind speed (m/s). Long format: `week` (0-207), `day` (0-6), "
+                "`temp_max`, `temp_min`, `precipitation`, `wind` and `season`, the label (the "
+                "meteorological season of the week's first day: winter is December to February). "
+                "A sequence model has to learn several channels at once and how they move "
+                "together: warm weeks are dry, rain comes in spells, lows follow highs."
+            ),
+            source=(
+                "vega_datasets package (local_data.seattle_weather), from the Vega data sets; "
+                "originally NOAA daily records; cut into whole weeks from 1 January 2012 (the last "
+                "5 days left out)"
+            ),
+            licence="package MIT; NOAA data public domain (US government)",
+            n_rows=208 * 7,
+            label="season",
+            sequence_key="week",
+            sequence_index="day",
+        ),
+        load=lambda seed: _load_weather_weeks(),
         seeded=False,
     ),
     _Entry(
