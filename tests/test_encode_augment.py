@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 import gen_models
 from gen_models.cli import main
 from gen_models.errors import DataError, ModelError
-from gen_models.evaluation.augmentation import AugmentResult, augment, known_categories, rare_class_rows
+from gen_models.evaluation.augmentation import AugmentResult, augment, rare_class_rows, readable_rows
 from gen_models.latent.codes import codes_of, encode_table, encoding_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -251,9 +251,10 @@ def test_explore_map_tab_downloads_the_real_rows_codes(tmp_path: Path, monkeypat
     np.testing.assert_allclose(codes[[f"z{i}" for i in range(8)]].to_numpy(), model.encode(penguins), atol=1e-5)
 
 
-def test_a_holdout_category_the_training_rows_lack_is_read_as_their_most_frequent() -> None:
+def test_holdout_values_the_training_rows_lack_are_read_as_theirs() -> None:
     train = pd.DataFrame({"cylinders": [4, 4, 6, 8], "x": [1.0, 2.0, 3.0, 4.0]})
-    holdout = pd.DataFrame({"cylinders": [3, 6, None], "x": [1.0, 2.0, 3.0]})
-    readable = known_categories(holdout, train, {"cylinders": "categorical", "x": "continuous"})
-    assert [int(v) for v in readable["cylinders"]] == [4, 6, 4]
+    holdout = pd.DataFrame({"cylinders": [3, 6, None], "x": [1.0, None, 3.0]})
+    readable = readable_rows(holdout, train, {"cylinders": "categorical", "x": "continuous"})
+    assert [int(v) for v in readable["cylinders"]] == [4, 6, 4]  # the most frequent level
+    assert readable["x"].tolist() == [1.0, 3.0, 3.0]  # the median row's value
     assert holdout["cylinders"].isna().sum() == 1, "the rows given are not changed"

@@ -13,7 +13,7 @@ scored on the same real hold-out, macro F1 for a categorical target and R^2 for 
   see `gen_models.latent.codes`). The codes are read with the target set to one value from the training
   rows (the same for every row, training and hold-out), so they carry nothing of the row's own target:
   the encoder sees the target column, and the hold-out's target must not leak into its features. A
-  hold-out category the training rows lack is read as their most frequent one (`known_categories`).
+  hold-out value the training rows lack (a category, an empty cell) is read as theirs (`readable_rows`).
 
 With `rare_only` (categorical target) the N rows are all of the rarer classes: every class but the most
 frequent, each given rows in proportion to how many it lacks to match the most frequent. The generator is
@@ -245,7 +245,7 @@ def augment(
     if reads_codes(type(model)):
         blank = {target: neutral_value(train[target], kind)}
         train_codes = codes_of(model, train.assign(**blank)).add_prefix(CODE_PREFIX)
-        readable = known_categories(holdout, train, kinds).assign(**blank)
+        readable = readable_rows(holdout, train, kinds).assign(**blank)
         holdout_codes = codes_of(model, readable).add_prefix(CODE_PREFIX)
         code_columns = list(train_codes.columns)
         with_codes = {**features, **dict.fromkeys(code_columns, "continuous")}
@@ -322,21 +322,25 @@ def _level_labels(model: Any) -> list[str]:
     return list(category_labels(pd.Series(model.condition_levels)).astype(str))
 
 
-def known_categories(rows: pd.DataFrame, train: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """A copy of `rows` whose categories absent from `train` (an empty cell too) are `train`'s most frequent one.
+def readable_rows(rows: pd.DataFrame, train: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """A copy of `rows` that an encoder fitted on `train` can read: a category `train` lacks (an empty cell
+    too), or an empty number or date where `train` has none, becomes `neutral_value` of `train`'s column.
 
-    The generator's encoder refuses a level it was never fitted on, and a small training part may lack a
-    rare level of the hold-out (cars' 3 cylinders); the predictive model sees the rows as they are.
+    The generator's encoder refuses what it was never fitted on, and a small training part may lack a rare
+    level of the hold-out (cars' 3 cylinders) or its empty cells; the predictive model sees the rows as they are.
     """
     rows = rows.copy()
     for column, kind in kinds.items():
-        if kind != "categorical":
+        if kind == "categorical":
+            seen = set(category_labels(train[column]))
+            unreadable = np.array([label not in seen for label in category_labels(rows[column])])
+        elif train[column].notna().all():
+            unreadable = rows[column].isna().to_numpy()
+        else:
             continue
-        seen = set(category_labels(train[column]))
-        unseen = np.array([label not in seen for label in category_labels(rows[column])])
-        if unseen.any():
+        if unreadable.any():
             rows[column] = rows[column].astype(object)
-            rows.loc[rows.index[unseen], column] = neutral_value(train[column], kind)
+            rows.loc[rows.index[unreadable], column] = neutral_value(train[column], kind)
     return rows
 
 
