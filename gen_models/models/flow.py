@@ -205,12 +205,14 @@ class Flow(GenerativeModel):
     def generate(
         self, z: torch.Tensor, c: torch.Tensor | None, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        """Codes z (n, d) -> encoded rows (n, d): the flow inverted (deterministic; no generator is needed)."""
-        return flow_inverse(self.networks["flow"], z)
+        """Codes z (n, d) -> encoded rows (n, d): the flow inverted (deterministic; no generator is needed).
+
+        In float32, the networks' type, whatever z's (`encode` gives float64 codes); `decode_codes` is exact."""
+        return flow_inverse(self.networks["flow"], z.float())
 
     def encode_encoded(self, x: torch.Tensor) -> torch.Tensor:
         """Encoded rows (n, d) -> their codes (n, d): the flow itself."""
-        return flow_forward(self.networks["flow"], x)[0]
+        return flow_forward(self.networks["flow"], x.float())[0]
 
     def _exact_couplings(self) -> nn.ModuleList:
         """A float64 copy of the flow for exact round trips (float32 would move values across cell edges)."""
