@@ -173,7 +173,7 @@ class Directions:
                     str(d["label"]),
                     dict(d["effects"]),
                     tuple(float(v) for v in d["vector"]),
-                    tuple(str(key) for key in d["named"]),
+                    tuple(str(key) for key in d.get("named", ())),  # saved before labels kept their columns
                 )
                 for d in data["items"]
             )
