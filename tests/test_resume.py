@@ -212,3 +212,11 @@ def test_the_train_page_resumes_an_interrupted_run_through_the_line(root: Path, 
     captions = " ".join(str(element.value) for element in at.caption)
     assert f"finished · {EPOCHS} epochs" in captions and "resumed from epoch 4" in captions
     assert "of training time" in captions
+
+
+def test_a_resumed_runs_progress_bar_starts_part_of_the_way_along(penguins) -> None:
+    frame, schema = penguins
+    info = runs.RunInfo("r", "vae", "penguins", None, None, {}, "2026-01-01T00:00:00+00:00", start_epoch=4)
+    run = runs.TrainingRun(SESSION, Path("unused"), info, tiny_vae(), frame, schema)
+    run._on_step({"epoch": 6, "epochs": 8, "step": 30, "elapsed": 1.0, "remaining": 1.0, "loss": 0.5})
+    assert run.snapshot().progress["fraction"] == pytest.approx(0.75), "4 of 8 epochs before, half of the rest now"

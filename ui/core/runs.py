@@ -458,8 +458,10 @@ class TrainingRun:
         with self._lock:
             self._history.append(point)
             self._progress = {k: float(metrics[k]) for k in ("epoch", "epochs", "elapsed", "remaining", "step")}
-            # on_step gets fractional epoch progress in the time estimate; keep the finished share too
-            self._progress["fraction"] = _fraction(metrics)
+            # on_step gets fractional epoch progress in the time estimate; keep the finished share too,
+            # of all the epochs (a resumed run starts part of the way along)
+            start, epochs = self.info.start_epoch, float(metrics["epochs"])
+            self._progress["fraction"] = (start + (epochs - start) * _fraction(metrics)) / epochs
 
     def _on_epoch(self, metrics: dict[str, Any]) -> None:
         epoch, epochs = int(metrics["epoch"]), int(metrics["epochs"])
