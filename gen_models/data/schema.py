@@ -362,7 +362,9 @@ def _datetime_format(present: pd.Series) -> str | None:
     """
     if len(present) == 0 or not all(isinstance(v, str) for v in present.iloc[:100]):
         return None
-    if pd.to_numeric(present, errors="coerce").notna().all():
+    # Each distinct text read once: a column of a million cells often holds a few thousand values.
+    distinct = pd.Series(present.unique())
+    if pd.to_numeric(distinct, errors="coerce").notna().all():
         return None
     first = str(present.iloc[0])
     with warnings.catch_warnings():
@@ -370,10 +372,10 @@ def _datetime_format(present: pd.Series) -> str | None:
         warnings.simplefilter("ignore")
         candidates = [guess_datetime_format(first), guess_datetime_format(first, dayfirst=True)]
     for candidate in candidates:
-        if candidate is not None and _parse_datetime_text(present, candidate).notna().all():
+        if candidate is not None and _parse_datetime_text(distinct, candidate).notna().all():
             return candidate
     # Dates written in several formats in one column ("2024-01-05", "5 March 2024"): each is read on its own.
-    if _mixed_dates(present).notna().all():
+    if _mixed_dates(distinct).notna().all():
         return MIXED_DATES
     return None
 
@@ -385,12 +387,16 @@ def _mixed_dates(present: pd.Series) -> pd.Series:
 
 def _unparsed_dates_warning(name: str, present: pd.Series) -> str | None:
     """A warning naming the rows that spoil a column of mostly dates, or None if it is not mostly dates."""
-    if len(present) < 5 or pd.to_numeric(present, errors="coerce").notna().mean() > 0.5:
+    if len(present) < 5:
         return None
-    parsed = _mixed_dates(present)
-    if parsed.notna().mean() < MOSTLY_DATES:
+    counts = present.value_counts(sort=False)  # each distinct text read once, weighed by its cells
+    distinct, cells = pd.Series(counts.index), counts.to_numpy()
+    if cells[pd.to_numeric(distinct, errors="coerce").notna().to_numpy()].sum() > 0.5 * len(present):
         return None
-    bad = present[parsed.isna()]
+    dates = _mixed_dates(distinct).notna().to_numpy()
+    if cells[dates].sum() < MOSTLY_DATES * len(present):
+        return None
+    bad = present[present.isin(distinct[~dates])]
     rows = ", ".join(str(int(position) + 1) for position in bad.index[:5])
     more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
     return (
