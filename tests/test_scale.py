@@ -40,3 +40,19 @@ def test_evaluation_scores_a_bounded_sample_and_says_so(monkeypatch) -> None:  #
     assert sampled["rows_scored"] == {"real": 100, "synthetic": 100, "real_total": 300, "synthetic_total": 200}
     assert sampled == evaluation.evaluate(real, synthetic)  # the same seeded sample each time
     assert sampled["column_shapes"] != whole["column_shapes"]  # it did score other rows
+
+
+def test_a_ragged_line_is_named_with_or_without_quotes() -> None:
+    from gen_models.data.errors import DataError
+    from gen_models.data.reading import read_csv
+
+    plain = b"a,b\r\n1,2\r\n\r\n3,4\r\n5\r\n"  # no quotes: counted with numpy
+    quoted = b'a,b\n1,"2"\n\n3,4\n5\n'  # quotes: read cell by cell
+    for raw in (plain, quoted):
+        try:
+            read_csv(raw)
+        except DataError as error:
+            assert str(error).startswith("Line 5 has 1 cells but the header has 2 columns"), str(error)
+        else:
+            raise AssertionError("a short line was let through")
+    assert read_csv(b"a,b\n1,2\n\n3,4\n").shape == (2, 2)

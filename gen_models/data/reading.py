@@ -17,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from gen_models.data.errors import DataError
@@ -300,6 +301,8 @@ def _guess_delimiter(text: str) -> str:
 
 def _check_rows(text: str, delimiter: str) -> list[str]:
     """Return the header; raise DataError naming the first line whose cell count differs from it."""
+    if '"' not in text and text.count("\r") == text.count("\r\n"):
+        return _check_unquoted_rows(text, delimiter)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = None
     for row in reader:
@@ -314,6 +317,31 @@ def _check_rows(text: str, delimiter: str) -> list[str]:
                 f"(columns separated by {DELIMITER_NAMES[delimiter]})."
             )
     return header or []
+
+
+def _check_unquoted_rows(text: str, delimiter: str) -> list[str]:
+    """`_check_rows` for text without quotes (each line's cells are its delimiters + 1), counted with numpy
+    rather than line by line in Python: a million-row file is checked in a fraction of a second."""
+    data = np.frombuffer(text.encode(), dtype=np.uint8)  # "\n" and the delimiter are one byte, in UTF-8 too
+    newlines = np.flatnonzero(data == ord("\n"))
+    starts = np.concatenate([[0], newlines + 1])
+    stops = np.concatenate([newlines, [len(data)]])
+    stops = stops - (stops > starts) * (data[np.maximum(stops - 1, 0)] == ord("\r"))  # a "\r\n" ending
+    delimiters = np.flatnonzero(data == ord(delimiter))
+    cells = np.searchsorted(delimiters, stops) - np.searchsorted(delimiters, starts) + 1
+    lines = np.flatnonzero(stops > starts)  # pandas skips blank lines too
+    if len(lines) == 0:
+        return []
+    first = lines[0]
+    header = data[starts[first] : stops[first]].tobytes().decode().split(delimiter)
+    wrong = lines[cells[lines] != len(header)]
+    if len(wrong):
+        line = int(wrong[0])
+        raise DataError(
+            f"Line {line + 1} has {int(cells[line])} cells but the header has {len(header)} columns "
+            f"(columns separated by {DELIMITER_NAMES[delimiter]})."
+        )
+    return header
 
 
 def _check_header(header: list[str]) -> None:
