@@ -46,7 +46,7 @@ from gen_models.data.errors import DataError
 from gen_models.data.schema import ColumnSpec, TableSchema, parse_datetimes
 from gen_models.data.values import column_numbers, datetime_numbers, datetime_step
 
-# Continuous columns whose values have more decimals than this come back unrounded.
+# Continuous columns whose values have more decimals than this come back rounded to 1e-12 of their size.
 MAX_DECIMALS = 8
 
 
@@ -68,7 +68,7 @@ class _CellColumn:
     missing_knots: list[float] = field(default_factory=list)
     minimum: float = 0.0
     maximum: float = 0.0
-    decimals: int | None = None  # decimals numbers come back with (0 for integers and datetimes; None: unrounded)
+    decimals: int | None = None  # decimals numbers come back with (0 for integers and datetimes)
     step_us: int = 1  # datetimes only: microseconds per unit
     datetime_format: str | None = None
 
@@ -126,11 +126,14 @@ class GaussianisedEncoder:
             raise DataError(f"Column '{spec.name}' has no values: every cell is empty.", column=spec.name)
         decimals: int | None = 0  # integers and datetime steps come back whole
         if spec.kind == "continuous":
-            # The data's own decimals; numbers with more than MAX_DECIMALS come back unrounded, so exactly.
+            # The data's own decimals. Numbers with more than MAX_DECIMALS are rounded to 1e-12 of the column's
+            # largest size instead: float error in the map then vanishes (a 0 comes back as 0, not 6e-16).
             decimals = decimal_places(present, spec.dtype, most=MAX_DECIMALS + 1)
-            decimals = None if decimals > MAX_DECIMALS else decimals
+            if decimals > MAX_DECIMALS:
+                largest = float(np.abs(present).max())
+                decimals = int(np.clip(12 - np.floor(np.log10(largest)), 0, 15)) if largest > 0 else 0
         # A constant column's one cell stays inside its rounding (or a millionth of its size).
-        half_step = 0.25 * 10.0**-decimals if decimals is not None else 1e-6 * max(1.0, float(np.abs(present).max()))
+        half_step = 0.25 * 10.0**-decimals
         cuts = _cuts(present, self.max_cells, half_step)
         counts = np.bincount(np.clip(np.searchsorted(cuts, present, side="right") - 1, 0, len(cuts) - 2))
         counts = np.pad(counts, (0, len(cuts) - 1 - len(counts)))
