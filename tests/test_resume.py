@@ -7,6 +7,9 @@ Runs go to temporary folders; every session a test uses is forgotten afterwards.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -220,3 +223,30 @@ def test_a_resumed_runs_progress_bar_starts_part_of_the_way_along(penguins) -> N
     run = runs.TrainingRun(SESSION, Path("unused"), info, tiny_vae(), frame, schema)
     run._on_step({"epoch": 6, "epochs": 8, "step": 30, "elapsed": 1.0, "remaining": 1.0, "loss": 0.5})
     assert run.snapshot().progress["fraction"] == pytest.approx(0.75), "4 of 8 epochs before, half of the rest now"
+
+
+# ----- the command line: train --resume DIR ------------------------------------------------------------
+def resume(model: str, source: Path, out: Path) -> subprocess.CompletedProcess:
+    """`python -m gen_models train --data penguins --model MODEL --resume SOURCE --out OUT`."""
+    command = ["train", "--data", "penguins", "--model", model, "--resume", str(source), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "gen_models", *command], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_the_cli_resumes_a_snapshot_for_the_rest_of_its_epochs(penguins, tmp_path: Path) -> None:
+    frame, schema = penguins
+    model = tiny_vae()
+    model.fit(frame, schema=schema, on_epoch=lambda m: m["epoch"] == 3 and model.save(tmp_path / "epoch_3"))
+    done = resume("vae", tmp_path / "epoch_3", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert "resuming after epoch 3" in done.stderr and "resumed after epoch 3" in done.stderr
+    resumed = gen_models.load(tmp_path / "out")
+    assert resumed.result is not None and resumed.result.epochs_completed == EPOCHS
+    assert [r["step"] for r in resumed.history] == [r["step"] for r in model.history]
+
+    again = resume("vae", tmp_path / "out", tmp_path / "x")
+    assert again.returncode == 2 and "cannot go on from epoch 8" in again.stderr and "Traceback" not in again.stderr
+    wrong = resume("gan", tmp_path / "epoch_3", tmp_path / "x")
+    assert wrong.returncode == 2 and "pass --model vae" in wrong.stderr

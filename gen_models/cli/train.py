@@ -18,6 +18,7 @@ from gen_models.data.sources import read_source
 from gen_models.errors import ModelError
 
 if TYPE_CHECKING:
+    from gen_models.models import GenerativeModel
     from gen_models.training.distributed import Ranks
 
 
@@ -36,6 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sequence-index", metavar="COL", help="time series in long format: the column ordering steps")
     p.add_argument("--wide", action="store_true", help="time series in wide format: one row per series")
     p.add_argument("--label", metavar="COL", help="images / time series: the label column (kept out of the values)")
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="go on training the model saved in DIR (stopped with Ctrl-C, or an app run's epoch snapshot) for the "
+        "rest of its epochs on the same --data, with its own settings; its optimiser restarts",
+    )
     p.add_argument(
         "--kind",
         action="append",
@@ -63,6 +70,30 @@ def model_settings(model_name: str, items: list[str]) -> dict[str, Any]:
         return {}  # create() names the known models
     config_cls = REGISTRY[model_name].Config
     return {name: setting_from_text(config_cls, name, text) for name, text in pairs(items, "--set").items()}
+
+
+def resumed_model(args: argparse.Namespace, ranks: Ranks | None) -> tuple[GenerativeModel, int]:
+    """--resume DIR: the saved model and the epochs it has done; ModelError when it cannot go on from there."""
+    from gen_models import load
+
+    if ranks is not None:
+        raise ModelError("--resume trains in one process: start it without torchrun.")
+    if args.set or args.epochs is not None or args.batch_size is not None:
+        raise ModelError(
+            "--resume goes on with the saved model's own settings: leave out --set, --epochs and --batch-size."
+        )
+    model = load(args.resume)
+    if model.name != args.model:
+        raise ModelError(f"{args.resume} holds a {model.name} model, not {args.model}: pass --model {model.name}.")
+    if model.result is not None:
+        done = model.result.epochs_completed
+    else:  # an epoch snapshot, saved before training ended: its history ends with the epoch it was saved at
+        done = max((int(record["epoch"]) for record in model.history), default=0)
+    if done < 1:
+        raise ModelError(
+            f"The model in {args.resume} has not finished an epoch: there is nothing to resume; train anew."
+        )
+    return model, done
 
 
 def format_seconds(seconds: float) -> str:
@@ -111,7 +142,8 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
         if args.batch_size < 1:
             raise ModelError("--batch-size must be at least 1.")
         settings["batch_size"] = args.batch_size
-    model = create(args.model, **settings)
+    model, start_epoch = resumed_model(args, ranks) if args.resume else (create(args.model, **settings), 0)
+    condition = model.condition_column if start_epoch and args.condition is None else args.condition
     if ranks is None or ranks.rank == 0:
         writable_directory(args.out)  # before reading and training, so a typo in --out costs nothing
     source = read_source(args.data)
@@ -134,6 +166,8 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
     # Processes on one machine share its cores (and their starts would read as load, so it is not measured).
     threads = set_training_threads(1 if ranks is None else ranks.local_world_size, measure_load=ranks is None)
     together = "" if ranks is None else f", {ranks.world_size} processes, each on its 1/{ranks.world_size} of the rows"
+    if start_epoch:
+        together += f"; resuming after epoch {start_epoch}, with the saved settings and a fresh optimiser"
     say(
         f"Training {model.name} on {len(data)} rows x {len(data.columns)} columns "
         f"({layout.kind}, seed {model.config.seed}{together}; {threads.threads} thread"
@@ -162,7 +196,13 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
     def work() -> None:
         try:
             outcome["result"] = model.fit(
-                data, condition=args.condition, layout=layout, schema=schema, on_epoch=progress, stop_event=stop
+                data,
+                condition=condition,
+                layout=layout,
+                schema=schema,
+                on_epoch=progress,
+                stop_event=stop,
+                start_epoch=start_epoch,
             )
         except BaseException as err:  # handed to the main thread, which reports it
             outcome["error"] = err

@@ -284,6 +284,8 @@ class GenerativeModel:
         self.networks.load_state_dict(weights)  # ... with the weights so far
         self.networks.to(self.device)
         x, c = self.split_validation(x, c)
+        # A model stopped during an epoch (Ctrl-C) has that epoch's first steps in its history: they are done again.
+        self.history = [record for record in self.history if record["epoch"] <= start_epoch]
         self.result = run_training(
             self,
             x.to(self.device),
