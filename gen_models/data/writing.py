@@ -24,8 +24,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         series = safe[column]
         if ptypes.is_numeric_dtype(series) or ptypes.is_datetime64_any_dtype(series) or ptypes.is_bool_dtype(series):
             continue
-        risky = series.map(lambda cell: isinstance(cell, str) and cell.startswith(FORMULA_STARTS))
-        if risky.any():
+        # Each distinct cell looked at once: a generated column of a million cells holds its levels only.
+        starts = {
+            cell for cell in series.dropna().unique() if isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
+        }
+        if starts:
+            risky = series.isin(starts)
             text = series.astype(object)
             text[risky] = "'" + text[risky].astype(str)
             safe[column] = text
