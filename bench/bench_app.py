@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import threading
@@ -328,6 +329,7 @@ def app_overhead(models: tuple[str, ...] = OVERHEAD_MODELS, repeats: int = OVERH
             f"the run's checks and live samples took {check_seconds:.1f} s of its {train_seconds:.1f} s "
             f"({100 * check_seconds / max(train_seconds, 1e-9):.0f}%)"
         )
+    shutil.rmtree(scratch, ignore_errors=True)  # the runs' folders and the command line's model
 
 
 def main() -> None:
