@@ -157,8 +157,8 @@ def test_a_label_that_changes_within_a_series_is_refused():
         SequenceEncoder(LONG).fit(frame)
 
 
-@pytest.mark.parametrize("critic", ["gan", "wgan_gp"])
-def test_rcgan_learns_series_of_two_channels_and_several_lengths(critic):
+@pytest.mark.parametrize(("critic", "sees_changes"), [("gan", False), ("wgan_gp", False), ("gan", True)])
+def test_rcgan_learns_series_of_two_channels_and_several_lengths(critic, sees_changes):
     lengths = [24 if i % 3 else 12 for i in range(60)]
     frame = long_frame(smooth_days(60, 0), lengths)
     model = gen_models.create(
@@ -169,6 +169,7 @@ def test_rcgan_learns_series_of_two_channels_and_several_lengths(critic):
         generator_hidden=8,
         discriminator_hidden=8,
         critic=critic,
+        critic_sees_changes=sees_changes,
         moment_weight=10.0,
     )
     assert model.fit(frame, condition="kind", layout=LONG).status == "finished"

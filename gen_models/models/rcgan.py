@@ -19,6 +19,18 @@ free factor, phase, which must come from somewhere. The Q head instead asks that
 back from the whole sequence, which favours sequence-level factors (frequency, amplitude) and
 leaves phase and detail to the per-step noise. Measured runs are noted at the settings below;
 the pretrained model's figures are on the card of pretrained/rcgan_waves (bench/bench_rcgan.py).
+
+For real series the defaults (the paper's model) fall short: on hourly temperatures a classifier
+tells generated days from real ones every time. Settings off by default address it, each one
+measured on its own and together in the README ("Real time series"; bench_rcgan's VARIANTS):
+- `moment_weight`: feature matching on per-step moments (TimeGAN's moment loss, Yoon et al.
+  2019) of the values, their step-to-step changes and the changes of those, within each label,
+  against running real moments: the per-step bands then sit on the real ones;
+- `step_noise_std=0` with more codes (`code_dim`): full-size fresh noise at every step makes
+  hour-to-hour jitter that real series do not have; with none, all variety comes from z;
+- `critic="wgan_gp"`: D becomes a Wasserstein critic with a gradient penalty through the LSTM
+  (double backward; about twice the time per step);
+- `critic_sees_changes`: D reads each step's change beside its value.
 """
 
 from __future__ import annotations
@@ -79,6 +91,9 @@ class RCGANConfig(TrainConfig):
     # between the real and generated per-step mean and std, and the same for the step-to-step changes and
     # their changes (which say how smooth a series is), within each label. 0 turns it off.
     moment_weight: float = 0.0
+    # Also show D each step's change from the step before (0 at the first step), beside the values: jitter
+    # that an LSTM reading values alone hardly notices is then in plain sight.
+    critic_sees_changes: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -96,6 +111,7 @@ class RCGANConfig(TrainConfig):
         check_number("gp_weight", self.gp_weight, 0)
         check_whole("critic_steps", self.critic_steps, 1, 20)
         check_number("moment_weight", self.moment_weight, 0)
+        check_flag("critic_sees_changes", self.critic_sees_changes)
 
 
 class _Generator(nn.Module):
@@ -144,7 +160,11 @@ class RCGAN(GenerativeModel):
         self.networks = nn.ModuleDict(
             {
                 "generator": _Generator(g_in, cfg.generator_hidden, self.features),
-                "discriminator": _Discriminator(self.features + cond_dim, cfg.discriminator_hidden, cfg.code_dim),
+                "discriminator": _Discriminator(
+                    self.features * (2 if cfg.critic_sees_changes else 1) + cond_dim,
+                    cfg.discriminator_hidden,
+                    cfg.code_dim,
+                ),
             }
         )
         self.opt_g = torch.optim.Adam(self.networks["generator"].parameters(), lr=cfg.lr, betas=(0.5, 0.999))
@@ -191,6 +211,9 @@ class RCGAN(GenerativeModel):
     def discriminate(self, x: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (n, T*F) -> per-step logits (n, T) and estimated z (n, code_dim)."""
         seq = x.reshape(x.shape[0], self.steps, self.features)
+        if self.config.critic_sees_changes:
+            changes = torch.cat([torch.zeros_like(seq[:, :1]), seq[:, 1:] - seq[:, :-1]], dim=1)
+            seq = torch.cat([seq, changes], dim=2)
         if c is not None:
             seq = torch.cat([seq, c[:, None, :].expand(-1, self.steps, -1)], dim=2)
         return self.networks["discriminator"](seq)
