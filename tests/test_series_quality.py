@@ -15,6 +15,7 @@ from gen_models.data.datasets import dataset_info
 from gen_models.data.encoders import SequenceEncoder, encoder_from_dict
 from gen_models.data.encoders.sequences import MAX_STEPS
 from gen_models.data.errors import DataError
+from gen_models.data.layout_inference import infer_layout
 from gen_models.data.layouts import DataLayout
 from gen_models.evaluation.sequences import (
     autocorrelation,
@@ -216,3 +217,11 @@ def test_moment_matching_is_zero_for_the_real_batch_and_sees_jitter():
     smooth_shift = x + 0.05
     # The same size of change, but jitter bends the series where a shift does not.
     assert model._moment_gap(x, x + jitter, c).item() > 2 * model._moment_gap(x, smooth_shift, c).item()
+
+
+def test_layout_inference_reads_several_channels_and_lengths_as_long_series():
+    frame = long_frame(smooth_days(30, 0), [24 if i % 3 else 12 for i in range(30)])
+    guess = infer_layout(frame)
+    assert guess.layout == LONG
+    weeks = gen_models.load_dataset("weather_weeks")
+    assert infer_layout(weeks).layout == dataset_info("weather_weeks").layout
