@@ -150,7 +150,8 @@ def run_training(
     # Drop a last partial batch unless it is the only one: batch norm dislikes tiny batches.
     steps_per_epoch = epoch_steps(config, n_rows)
     epochs = resolve_epochs(config, n_rows)
-    if not 0 <= start_epoch < epochs:
+    # Going on needs an epoch left; epochs=0 (networks built, never trained: a baseline) starts nowhere.
+    if start_epoch < 0 or (start_epoch > 0 and start_epoch >= epochs):
         raise ModelError(f"This training has {epochs} epochs, so it cannot go on from epoch {start_epoch}.")
     order_rng = torch.Generator().manual_seed(config.seed)
     for _ in range(start_epoch):  # the batch orders of the epochs done: a resumed run goes on as one from the start
