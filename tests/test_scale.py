@@ -56,3 +56,26 @@ def test_a_ragged_line_is_named_with_or_without_quotes() -> None:
         else:
             raise AssertionError("a short line was let through")
     assert read_csv(b"a,b\n1,2\n\n3,4\n").shape == (2, 2)
+
+
+def test_sample_streams_a_parquet_file_chunk_by_chunk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from gen_models.cli import main
+    from gen_models.cli import sample as sample_command
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=200).round(2), "k": rng.choice(["=a", "b", None], 200)})
+    model = gen_models.create("vae", epochs=1, seed=0)
+    model.fit(frame)
+    model.save(tmp_path / "model")
+    monkeypatch.setattr(sample_command, "CHUNK_ROWS", 40)  # 250 rows: 7 chunks, 7 row groups
+    command = ["sample", str(tmp_path / "model"), "--rows", "250", "--seed", "1", "--out"]
+    assert main([*command, str(tmp_path / "rows.parquet")]) == 0
+    assert main([*command, str(tmp_path / "rows.csv")]) == 0
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(tmp_path / "rows.parquet")
+    assert parquet.metadata.num_row_groups == 7 and parquet.metadata.num_rows == 250
+    rows = pd.read_parquet(tmp_path / "rows.parquet")
+    assert list(rows.columns) == ["x", "k"] and len(rows) == 250
+    text = pd.read_csv(tmp_path / "rows.csv")
+    assert len(text) == 250 and np.allclose(text["x"].to_numpy(), rows["x"].to_numpy())  # the same rows

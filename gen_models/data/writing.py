@@ -9,6 +9,7 @@ text; `keep_formulas=True` writes them unchanged. Numbers are never touched (-5 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import IO
 
 import pandas as pd
@@ -45,3 +46,27 @@ def write_csv(
     """
     rows = frame if keep_formulas else neutralise_formulas(frame)
     return rows.to_csv(target, index=False, **options)
+
+
+def write_parquet_chunks(chunks: Iterable[pd.DataFrame], target: str | os.PathLike) -> int:
+    """Write frames with the same columns to one Parquet file, a row group each, one frame in memory at a time.
+
+    Later frames are cast to the first one's column types (a chunk whose column is all empty keeps its type).
+    No formula check: spreadsheets do not run Parquet cells. Returns the number of rows written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    total = 0
+    try:
+        for frame in chunks:
+            table = pa.Table.from_pandas(frame, preserve_index=False, schema=None if writer is None else writer.schema)
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table)
+            total += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    return total
