@@ -17,6 +17,7 @@ from gen_models.data.encoders.sequences import MAX_STEPS
 from gen_models.data.errors import DataError
 from gen_models.data.layout_inference import infer_layout
 from gen_models.data.layouts import DataLayout
+from gen_models.errors import ModelError
 from gen_models.evaluation.sequences import (
     autocorrelation,
     autocorrelation_gap,
@@ -225,3 +226,8 @@ def test_layout_inference_reads_several_channels_and_lengths_as_long_series():
     assert guess.layout == LONG
     weeks = gen_models.load_dataset("weather_weeks")
     assert infer_layout(weeks).layout == dataset_info("weather_weeks").layout
+
+
+def test_an_unknown_critic_is_refused_by_name():
+    with pytest.raises(ModelError, match="Unknown critic 'lstm': critic must be one of gan, wgan_gp"):
+        gen_models.create("rcgan", critic="lstm")

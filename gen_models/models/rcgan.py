@@ -36,7 +36,6 @@ measured on its own and together in the README ("Real time series"; bench_rcgan'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -53,7 +52,9 @@ from gen_models.training.config import (
     check_whole,
 )
 
-CriticKind = Literal["gan", "wgan_gp"]
+# What D can be (the `critic` setting). A str field checked against these, not a Literal: the command
+# line's --set builds a setting from its field's type.
+CRITICS = ("gan", "wgan_gp")
 
 
 @dataclass
@@ -84,7 +85,7 @@ class RCGANConfig(TrainConfig):
     # How D judges: "gan" is the paper's per-step real/fake cross-entropy; "wgan_gp" makes D a Wasserstein
     # critic (its per-step scores averaged, no sigmoid) held near 1-Lipschitz by a gradient penalty on
     # interpolated sequences (Gulrajani et al. 2017), which needs no balance of D against G.
-    critic: CriticKind = "gan"
+    critic: str = "gan"
     gp_weight: float = 10.0  # weight of the gradient penalty (wgan_gp only)
     critic_steps: int = 1  # critic updates per generator update (wgan_gp only)
     # Feature matching on per-step moments (TimeGAN, Yoon et al. 2019, weights its version 100): the L1 gap
@@ -107,7 +108,7 @@ class RCGANConfig(TrainConfig):
         check_number("info_weight", self.info_weight, 0)
         check_number("label_smoothing", self.label_smoothing, 0, 1, high_open=True)
         check_flag("every_step", self.every_step)
-        check_choice("critic", self.critic, get_args(CriticKind))
+        check_choice("critic", self.critic, CRITICS)
         check_number("gp_weight", self.gp_weight, 0)
         check_whole("critic_steps", self.critic_steps, 1, 20)
         check_number("moment_weight", self.moment_weight, 0)
