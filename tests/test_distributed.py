@@ -80,3 +80,16 @@ def test_torchrun_environment_is_read() -> None:
     with pytest.raises(ModelError, match="seconds"):
         distributed.timeout_seconds({distributed.TIMEOUT_VARIABLE: "soon"})
     assert distributed.timeout_seconds({}) == distributed.DEFAULT_TIMEOUT_SECONDS
+
+
+@pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun is not installed beside this Python")
+def test_a_failing_process_ends_the_run_with_a_plain_line(tmp_path: Path) -> None:
+    data = tmp_path / "tiny.csv"
+    tiny_table().to_csv(data, index=False)
+    (tmp_path / "file").write_text("not a directory")
+    done = train([str(TORCHRUN), "--standalone", "--nproc_per_node=2"], data, tmp_path / "file" / "model", batch=32)
+    assert done.returncode != 0
+    # Rank 0 refuses the --out path in one line; rank 1, waiting for its encoder, is ended too (by torchrun, or by
+    # its own "another process ended" line, whichever comes first), well before the 60 s timeout.
+    assert "error: Not a directory" in done.stderr
+    assert not (tmp_path / "file" / "model").exists()
