@@ -231,3 +231,16 @@ def test_layout_inference_reads_several_channels_and_lengths_as_long_series():
 def test_an_unknown_critic_is_refused_by_name():
     with pytest.raises(ModelError, match="Unknown critic 'lstm': critic must be one of gan, wgan_gp"):
         gen_models.create("rcgan", critic="lstm")
+
+
+def test_generated_values_keep_the_data_s_decimals():
+    frame = long_frame(np.round(smooth_days(6, 0), 1))
+    enc = SequenceEncoder(LONG).fit(frame)
+    assert enc.decimals == [1, 1]
+    noisy = enc.transform(frame) + np.random.default_rng(0).normal(0, 0.01, (6, 48)).astype(np.float32)
+    back = enc.inverse_transform(noisy)
+    np.testing.assert_array_equal(back["temperature"], np.round(back["temperature"], 1))
+    saved = enc.to_dict()
+    del saved["decimals"]  # an encoder saved before rounding decodes as it did
+    old = encoder_from_dict(saved).inverse_transform(noisy)
+    assert not np.array_equal(old["temperature"], np.round(old["temperature"], 1))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gen_models.data.encoders.base import LabelMixin, Span, json_levels, sort_key
+from gen_models.data.encoders.tabular import decimal_places
 from gen_models.data.errors import DataError
 from gen_models.data.layouts import DataLayout
 
@@ -43,6 +44,7 @@ class SequenceEncoder(LabelMixin):
         self.label_levels: list[Any] = []
         self.label_dtype = "object"
         self.masked = False  # long series of different lengths: padded, with a last channel marking real steps
+        self.decimals: list[int] | None = None  # per value column: generated values are rounded to the data's
 
     @property
     def steps(self) -> int:
@@ -129,6 +131,8 @@ class SequenceEncoder(LabelMixin):
         if not np.isfinite(values).all():
             raise DataError("The time series have empty or infinite values; fill them before training.")
         self.value_dtypes = [str(df[c].dtype) for c in self.value_columns]
+        places = [decimal_places(df[c].to_numpy(dtype=np.float64), str(df[c].dtype)) for c in self.value_columns]
+        self.decimals = [max(places)] if layout.wide else places  # wide: the step columns are one channel
         self.lows = values.min(axis=(0, 1)).tolist()
         self.highs = values.max(axis=(0, 1)).tolist()
         if self.label is not None:
@@ -188,6 +192,8 @@ class SequenceEncoder(LabelMixin):
             lengths = np.where(ended.any(axis=1), ended.argmax(axis=1), self.steps).clip(min=1)
             encoded = encoded[:, :, :-1]
         values = (encoded + 1) / 2 * span + low
+        if self.decimals is not None:
+            values = _round_columns(values, self.decimals)
         labels = self._labels_from_condition(condition, n)
         if self.layout.wide:
             frame = pd.DataFrame(values[:, :, 0], columns=self.value_columns)
@@ -226,6 +232,7 @@ class SequenceEncoder(LabelMixin):
             "label_levels": json_levels(self.label_levels),
             "label_dtype": self.label_dtype,
             "masked": self.masked,
+            "decimals": self.decimals,
         }
 
     @classmethod
@@ -235,6 +242,8 @@ class SequenceEncoder(LabelMixin):
             setattr(enc, name, list(d[name]))
         enc.index_dtype, enc.key_dtype, enc.label_dtype = d["index_dtype"], d["key_dtype"], d["label_dtype"]
         enc.masked = bool(d.get("masked", False))  # encoders saved before masking never padded
+        decimals = d.get("decimals")  # encoders saved before this did not round: their samples stay as they were
+        enc.decimals = None if decimals is None else [int(k) for k in decimals]
         return enc
 
 
@@ -242,3 +251,8 @@ def _restore(values: np.ndarray, dtype: str) -> np.ndarray:
     if pd.api.types.is_integer_dtype(np.dtype(dtype)):
         return np.rint(values).astype(dtype)
     return values.astype(dtype)
+
+
+def _round_columns(values: np.ndarray, decimals: list[int]) -> np.ndarray:
+    """(n, T, V) values with channel j rounded to decimals[j] places, as the data was recorded."""
+    return np.stack([np.round(values[:, :, j], places) for j, places in enumerate(decimals)], axis=2)
