@@ -505,18 +505,6 @@ class GenerativeModel:
         c = None if conditions is None else torch.as_tensor(np.asarray(conditions, dtype=np.float32))
         return self.decode(self.generate_from_latent(z, c, seed=0).cpu(), c)
 
-    @torch.no_grad()
-    def decode_codes(self, codes: np.ndarray, conditions: np.ndarray | None = None) -> pd.DataFrame:
-        """Rows from given codes: (n, latent_width) codes [+ (n, cond_dim) one-hot conditions] -> n rows.
-
-        Deterministic: any noise inside the generator (Gumbel draws of categories) comes from seed 0. With
-        `encode` it is the encode-and-edit pair of encoder-owning models: `decode_codes(encode(df))` rebuilds
-        the rows as the model sees them (exactly, for the flow).
-        """
-        z = torch.as_tensor(np.asarray(codes, dtype=np.float32))
-        c = None if conditions is None else torch.as_tensor(np.asarray(conditions, dtype=np.float32))
-        return self.decode(self.generate_from_latent(z, c, seed=0).cpu(), c)
-
     def sample(
         self,
         n: int,
