@@ -2,6 +2,7 @@
 
     python -m bench.bench_directions                       # every model in pretrained/, all three methods
     python -m bench.bench_directions pretrained/vae_penguins --method regression
+    python -m bench.bench_directions --write-cards         # the default method, into each MODEL_CARD.md
 
 For each model and method (`gen_models.latent.directions`: regression, pca, sefa where the generator
 starts with a linear layer), find 6 directions, then for each direction:
@@ -14,6 +15,8 @@ starts with a linear layer), find 6 directions, then for each direction:
 - off-label: how far every other column moves, as a fraction of the labelled columns' move (0 = only
   the labelled columns move; 1 = everything moves as much).
 Then per method the means over every direction of every model, and the seconds to find a model's directions.
+With --write-cards, each model's figures for the default method also go into its MODEL_CARD.md
+(`card_section`, which scripts/make_pretrained.py's cards use too), between CARD_START and CARD_END.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from scipy.stats import spearmanr
 import gen_models
 from gen_models.errors import ModelError
 from gen_models.latent.directions import (
+    DEFAULT_METHOD,
     METHODS,
+    MIN_SIZE,
     find_directions,
     item_values,
     moved_items,
@@ -42,6 +47,15 @@ from gen_models.latent.directions import (
 GRID = np.linspace(-2.0, 2.0, 9)
 ITEMS = 400
 SEED = 11  # the measuring draws: not the seeds the search and the labels used
+# A card's directions section sits between these, so a rerun replaces it rather than adding another.
+CARD_START = "<!-- directions -->"
+CARD_END = "<!-- /directions -->"
+# What a card says is measured for a labelled effect, and what the other effects are, per layout.
+MEASURED = {
+    "table": ("each labelled column's median (a level's share for a categorical column)", "columns"),
+    "images": ("each labelled region's mean pixel", "regions"),
+    "sequences": ("each labelled part of the series' mean or amplitude", "parts"),
+}
 
 
 def measure(model: gen_models.GenerativeModel, method: str) -> tuple[list[dict], float]:
@@ -84,14 +98,67 @@ def _summary_key(key: str, effect: object) -> str:
     return f"{key}={effect['to']}" if isinstance(effect, dict) else key
 
 
+def card_section(rows: list[dict], kind: str) -> str:
+    """`measure`'s rows for the default method as a model card's Markdown section, markers included."""
+    measured, others = MEASURED[kind]
+    lines = [
+        CARD_START,
+        "## Directions found in this model",
+        "",
+        f"`python -m bench.bench_directions --write-cards` sets each direction (`find_directions`' default, "
+        f"{DEFAULT_METHOD}) to {len(GRID)} values from {GRID[0]:g} to {GRID[-1]:+g}, {ITEMS} items at each with "
+        f"the same draws: monotonicity is the Spearman correlation of {measured} with that value (+1: the way "
+        f"the label says at every step), off-label movement how far the other {others} move over that range, "
+        f"as a fraction of the labelled ones' move (0: only they move).",
+        "",
+        "| direction | label | monotonicity | off-label movement |",
+        "|---|---|---|---|",
+        *[
+            f"| {row['direction']} | {row['label'].replace('|', '/')} | {_figure(row['monotonicity'])} | "
+            f"{_figure(row['off_label'])} |"
+            for row in rows
+        ],
+    ]
+    if any(np.isnan(row["monotonicity"]) for row in rows):
+        # The label comes from its own draws (`find_directions`); a change just over the floor there can fall
+        # under it on these, and then nothing is labelled here to measure.
+        lines += [
+            "",
+            f"–: on these draws nothing moves by {MIN_SIZE:g} item-to-item spreads, so there is nothing "
+            "labelled to measure.",
+        ]
+    lines.append(CARD_END)
+    return "\n".join(lines)
+
+
+def _figure(value: float) -> str:
+    """Two decimals; a dash where there is no figure (a direction whose label names nothing)."""
+    return "–" if np.isnan(value) else f"{value:.2f}"
+
+
+def with_card_section(text: str, section: str) -> str:
+    """A card's text with its directions section replaced by `section`, or `section` added at the end."""
+    start, end = text.find(CARD_START), text.find(CARD_END)
+    if start != -1 and end > start:
+        return text[:start] + section + text[end + len(CARD_END) :]
+    return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", help="model directories (default: every one in pretrained/)")
     parser.add_argument("--method", choices=METHODS, action="append", help="methods to measure (default: all)")
+    parser.add_argument(
+        "--write-cards",
+        action="store_true",
+        help=f"measure only the default method ({DEFAULT_METHOD}) and write it into each model's MODEL_CARD.md",
+    )
     args = parser.parse_args()
+    if args.write_cards and args.method and args.method != [DEFAULT_METHOD]:
+        parser.error(f"--write-cards measures the default method only ({DEFAULT_METHOD}), the one models use")
     torch.set_num_threads(1)  # small batches: threads only fight over a shared machine
     paths = [Path(p) for p in args.models] or sorted(p for p in Path("pretrained").iterdir() if p.is_dir())
-    methods = args.method or list(METHODS)
+    methods = [DEFAULT_METHOD] if args.write_cards else args.method or list(METHODS)
     every = []
     for path in paths:
         model = gen_models.load(path)
@@ -109,6 +176,11 @@ def main() -> None:
                     f"{row['label']}"
                 )
                 every.append({"model": path.name, "method": method, "seconds": seconds, **row})
+            if args.write_cards:
+                card = path / "MODEL_CARD.md"
+                text = card.read_text(encoding="utf-8") if card.exists() else f"# {path.name}\n"
+                card.write_text(with_card_section(text, card_section(rows, model.layout.kind)), encoding="utf-8")
+                print(f"wrote {card}")
     table = pd.DataFrame(every)
     if table.empty:
         return

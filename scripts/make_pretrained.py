@@ -5,7 +5,9 @@
 
 Each entry below fixes the data set, architecture, settings and seed, so a rerun on the same
 kind of machine reproduces the weights. The card records the data, config, seed, training time
-on this hardware and the measured quality of 10,000 sampled rows against the training data.
+on this hardware, the measured quality of 10,000 sampled rows against the training data, and the
+directions found in the model's latent space (bench/bench_directions.py's section, which
+`python -m bench.bench_directions --write-cards` rewrites in place).
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ import pandas as pd
 import torch
 
 import gen_models
+from bench import bench_directions
 from gen_models.data.datasets import dataset_info
+from gen_models.errors import ModelError
 from gen_models.evaluation import quality_score
+from gen_models.latent.directions import DEFAULT_METHOD
 from gen_models.training.threads import set_training_threads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,11 +238,24 @@ def make(name: str, recipe: Recipe, threads: int) -> dict:
         "hardware": hardware(),
         "figures": figures,
     }
-    write_card(directory, card, recipe)
+    write_card(directory, card, recipe, directions_section(model))
     return card
 
 
-def write_card(directory: Path, card: dict, recipe: Recipe) -> None:
+def directions_section(model: gen_models.GenerativeModel) -> str | None:
+    """The card's directions section, as `python -m bench.bench_directions --write-cards` writes it.
+
+    None for a model with no directions to find (no continuous codes): its card is still written.
+    """
+    try:
+        rows, _ = bench_directions.measure(model, DEFAULT_METHOD)
+    except ModelError as err:
+        print(f"{model.name}: no directions on the card ({err})", flush=True)
+        return None
+    return bench_directions.card_section(rows, model.layout.kind)
+
+
+def write_card(directory: Path, card: dict, recipe: Recipe, directions: str | None = None) -> None:
     info = dataset_info(recipe.dataset)
     condition = f", conditioned on `{card['condition']}`" if card["condition"] else ""
     lines = [
@@ -256,6 +274,8 @@ def write_card(directory: Path, card: dict, recipe: Recipe) -> None:
     ]
     if recipe.note:
         lines += ["", recipe.note]
+    if directions:
+        lines += ["", directions]
     (directory / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (directory / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
 
