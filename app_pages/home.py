@@ -35,7 +35,7 @@ with steps[3]:
     st.caption("Make new data and download it as CSV, Parquet or JSON, in the layout of yours.")
 
 st.subheader("Then go further")
-more = st.columns(3)
+more = st.columns(4)
 with more[0]:
     st.page_link("app_pages/design.py", label="7 · Design", icon=":material/target:")
     st.caption(
@@ -43,9 +43,14 @@ with more[0]:
         "or new rows near real ones, each beside the naive alternative."
     )
 with more[1]:
+    st.page_link("app_pages/augment.py", label="8 · Augment", icon=":material/add_chart:")
+    st.caption(
+        "Do generated rows make a predictive model better? Measured on a real hold-out, honestly: gains and losses."
+    )
+with more[2]:
     st.page_link("app_pages/learn.py", label="How the models work", icon=":material/school:")
     st.caption("Every architecture explained: its networks, its losses and what to watch in its curves.")
-with more[2]:
+with more[3]:
     st.page_link("app_pages/playground.py", label="2-D playground", icon=":material/scatter_plot:")
     st.caption("Watch a GAN learn points in the plane live, and see mode collapse happen (or not).")
 
