@@ -69,7 +69,8 @@ if source == "A bundled example":
         st.error(str(error))
 else:
     st.write(
-        "**Upload a file (at most 50 MB)**: a CSV file whose first line holds the column names (commas, "
+        f"**Upload a file (at most {st.get_option('server.maxUploadSize')} MB)**: a CSV file whose first line "
+        "holds the column names (commas, "
         "semicolons or tabs between values; decimal points or commas are both understood), a gzip-compressed "
         "CSV, an Excel workbook (.xlsx) or a Parquet file."
     )
@@ -77,8 +78,10 @@ else:
     if upload is not None:
         data = current_data()
         read = None
+        megabytes = f"{upload.size / 1e6:,.1f} MB"
         try:
-            read = read_table(upload.getvalue())
+            with st.spinner(f"Reading {upload.name} ({megabytes}) ..."):  # a large file takes seconds
+                read = read_table(upload.getvalue())
         except USER_ERRORS as error:
             st.error(f"**{upload.name}** could not be used. {error}")
             if data is not None:
@@ -89,9 +92,12 @@ else:
         source = f"upload:{upload.name}:{upload.file_id}" + (f":{sheet}" if sheet else "")
         if read is not None and (data is None or data.source != source):
             try:
-                if sheet is not None and sheet != read.info.sheet:
-                    read = read_table(upload.getvalue(), sheet=sheet)
-                schema = infer_schema_safely(read.frame)
+                with st.spinner(
+                    f"Reading the kinds of {len(read.frame.columns)} columns in {len(read.frame):,} rows ..."
+                ):
+                    if sheet is not None and sheet != read.info.sheet:
+                        read = read_table(upload.getvalue(), sheet=sheet)
+                    schema = infer_schema_safely(read.frame)
             except USER_ERRORS as error:
                 st.error(f"**{upload.name}** could not be used. {error}")
                 if data is not None:
