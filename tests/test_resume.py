@@ -162,6 +162,17 @@ def test_a_killed_run_is_recovered_then_resumed_to_its_full_epochs(root: Path, p
     assert old is not None and old.status == "interrupted", "the old run stays as it was"
 
 
+def test_a_run_killed_after_its_last_epochs_snapshot_offers_no_resume(root: Path, penguins) -> None:
+    folder = root / SESSION / "20260101-000000-vae-0002"
+    killed_run(folder, penguins, stop_after=EPOCHS)  # every epoch trained; killed before run.json said so
+    (info,) = runs.saved_runs(SESSION, folder.parent)
+    assert info.status == "interrupted" and info.kept_epoch is not None, "a snapshot is its model"
+    assert runs.run_snapshots(folder)[-1]["epoch"] == EPOCHS
+    assert runs.resumable_epoch(folder) is None
+    with pytest.raises(runs.TrainingRefused, match="reached its last epoch"):
+        runs.resume_run(SESSION, folder.parent, info.run_id)
+
+
 def test_a_stopped_run_resumes_and_refusals_say_why(root: Path, penguins) -> None:
     frame, schema = penguins
     folder = root / SESSION

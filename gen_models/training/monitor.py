@@ -78,7 +78,7 @@ def snapshot_name(epoch: int) -> str:
 
 
 def list_snapshots(snapshot_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Saved epoch snapshots in `snapshot_dir`, in epoch order: ``[{"epoch", "quality", "path", "record"}]``.
+    """Saved epoch snapshots in `snapshot_dir`, in epoch order: ``[{"epoch", "quality", "path", "record", "epochs"}]``.
 
     `quality` comes from the snapshot's model.json (`extra.quality`), None when it is not there;
     `record` is the check as the monitor recorded it (epoch and `SCORE_KEYS`), None for an unscored one.
@@ -99,7 +99,8 @@ def list_snapshots(snapshot_dir: str | os.PathLike) -> list[dict[str, Any]]:
             continue  # damaged or foreign folder: not offered
         quality = extra.get("quality")
         record = None if quality is None else {"epoch": epoch, **{key: extra.get(key) for key in SCORE_KEYS}}
-        found.append({"epoch": epoch, "quality": quality, "path": path, "record": record})
+        epochs = extra.get("epochs")  # the training's planned epochs; None in snapshots saved before it was noted
+        found.append({"epoch": epoch, "quality": quality, "path": path, "record": record, "epochs": epochs})
     return found
 
 
@@ -180,6 +181,7 @@ class QualityMonitor:
         self.keep_best = keep_best
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else None
         self.budget = budget
+        self._epochs: int | None = None  # the training's planned epochs, once the first epoch ends
         self.reason: str | None = None  # why the monitor does not apply, once known
         self._last_cost = 0.0  # seconds the last check took: what the next one is expected to cost
         self._lock = threading.Lock()
@@ -208,6 +210,7 @@ class QualityMonitor:
     # ----- the callback (training thread) ----------------------------------------------------------
     def __call__(self, metrics: Metrics) -> None:
         epoch, epochs = int(metrics["epoch"]), int(metrics["epochs"])
+        self._epochs = epochs  # saved with each snapshot: a resume needs to know whether any epoch is left
         if not self._ready():
             return
         every = self.every or default_every(epochs)
@@ -305,7 +308,8 @@ class QualityMonitor:
         its own (e.g. its data set's name) for its final save.
         """
         assert self.snapshot_dir is not None
-        self.model.save(self.snapshot_dir / snapshot_name(epoch), add_extra=record)
+        notes = {**record, "epochs": self._epochs} if self._epochs is not None else record
+        self.model.save(self.snapshot_dir / snapshot_name(epoch), add_extra=notes)
 
     # ----- after training --------------------------------------------------------------------------
     def restore_best(self, model: Any | None = None) -> dict[str, Any] | None:

@@ -678,11 +678,17 @@ def _enqueue(run: TrainingRun) -> TrainingRun:
 
 
 def resumable_epoch(directory: Path) -> int | None:
-    """The epoch a stopped or interrupted run would resume from: its last snapshot's (None without one).
+    """The epoch a stopped or interrupted run would resume from: its last snapshot's (None without one, or
+    when that snapshot is of the training's last epoch).
 
     `resume_run` falls back to an earlier snapshot if that one does not load."""
     snapshots = run_snapshots(directory)
-    return snapshots[-1]["epoch"] if snapshots else None
+    if not snapshots:
+        return None
+    last = snapshots[-1]
+    if last["epochs"] is not None and last["epoch"] >= last["epochs"]:
+        return None  # killed after its last epoch's snapshot: nothing is left to train (the snapshot is its model)
+    return last["epoch"]
 
 
 def resume_run(session: str, runs_dir: Path, run_id: str) -> TrainingRun:
@@ -701,6 +707,12 @@ def resume_run(session: str, runs_dir: Path, run_id: str) -> TrainingRun:
         info = recover_interrupted(directory, info)
     if info.status not in RESUMABLE_STATUSES:
         raise TrainingRefused(f"Only a stopped or interrupted run can be resumed; this one is {info.status}.")
+    snapshots = run_snapshots(directory)
+    if snapshots and resumable_epoch(directory) is None:
+        raise TrainingRefused(
+            f"This run reached its last epoch ({snapshots[-1]['epoch']}) before it stopped: nothing is left to "
+            "train. Its model is that epoch's snapshot: explore or generate with it."
+        )
     frame = load_training_data(directory)
     if frame is None:
         raise TrainingRefused("This run's training table is no longer on disk, so it cannot be resumed.")
