@@ -170,6 +170,22 @@ def test_inverse_of_arbitrary_output_gives_valid_values(table, schema):
     assert out["bimodal"].notna().all()  # no gaps where the data had none
 
 
+def test_float32_rows_decode_as_their_float64_copy_and_text_as_cell_by_cell(table, schema):
+    """inverse_transform reads float32 rows without a float64 copy of the matrix and gives text levels by index
+    (issue #17, for speed): the table is exactly what the float64 copy and converting every cell gave."""
+    encoder = TabularEncoder(schema).fit(table)
+    rows = (torch.randn(500, encoder.output_dim, generator=torch.Generator().manual_seed(1)) * 3).numpy()
+    out = encoder.inverse_transform(rows)
+    pd.testing.assert_frame_equal(out, encoder.inverse_transform(rows.astype(np.float64)), check_exact=True)
+    for name in ("text", "string"):
+        span = encoder.category_span(name)
+        index = np.argmax(rows[:, span.start : span.start + span.width], axis=1)
+        cells = np.array(encoder.levels(name), dtype=object)[index]
+        expected = pd.Series(cells, dtype=object).astype(table[name].dtype)
+        assert out[name].isna().any() and out[name].notna().any()
+        pd.testing.assert_series_equal(out[name], expected, check_names=False, check_exact=True)
+
+
 def test_levels_and_one_hot_accept_text_forms(table, schema):
     encoder = TabularEncoder(schema).fit(table)
     assert encoder.levels("level_ints") == [2007, 2008, 2009]

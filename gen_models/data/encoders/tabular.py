@@ -262,7 +262,12 @@ class TabularEncoder:
         self._require_fitted()
         if hasattr(x, "detach"):  # a torch tensor; checked by duck typing so this module needs no torch
             x = x.detach().cpu().numpy()
-        x = np.asarray(x, dtype=np.float64)
+        x = np.asarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        # A float32 matrix (what the models give) is not copied to float64 as a whole: the argmax of a
+        # softmax span is the same in either, and each value column is widened to float64 on its own
+        # before any arithmetic, so the numbers are the same as from a float64 copy, without the copy.
         if x.ndim != 2 or x.shape[1] != self.output_dim:
             raise ValueError(f"expected an array of shape (n, {self.output_dim}), got {x.shape}")
         spans = self._spans_by_column()
@@ -272,7 +277,7 @@ class TabularEncoder:
             if isinstance(col, CategoricalColumn):
                 data[col.name] = decode_categorical(x, span["category"], col)
                 continue
-            value = np.clip(x[:, span["value"].start], -1.0, 1.0)
+            value = np.clip(x[:, span["value"].start].astype(np.float64), -1.0, 1.0)
             if col.means:
                 mode = _argmax(x, span["mode"])
                 numbers = value * 4 * np.array(col.stds)[mode] + np.array(col.means)[mode]
@@ -574,6 +579,10 @@ def decode_categorical(x: np.ndarray, span: Span, col: CategoricalColumn) -> pd.
     values = np.empty(len(col.levels) + 1, dtype=object)
     values[: len(col.levels)] = col.levels
     values[-1] = None
+    if isinstance(target, pd.StringDtype):
+        # Text levels: converted once, (k + 1) cells, then taken by index, instead of converting n Python
+        # strings; the conversion is cell by cell, so the column is the same as converting every cell.
+        return pd.Series(pd.Series(values, dtype=object).astype(target).array.take(index))
     decoded = values[index]
     if pd.api.types.is_object_dtype(target):
         decoded[missing] = np.nan  # what pandas itself puts in an object column's empty cells
