@@ -25,6 +25,9 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
     ),
     "flow": "Normalizing flow: an exact, invertible map between rows and Gaussian codes, with each row's likelihood.",
     "mmd": "Moment-matching network: a generator trained to shrink the MMD distance to real rows, no discriminator.",
+    "series_ar": (
+        "Autoregressive series model: draws a time series one step at a time, each change given the steps before it."
+    ),
 }
 
 MODEL_TITLES: dict[str, str] = {
@@ -39,6 +42,7 @@ MODEL_TITLES: dict[str, str] = {
     "autoregressive": "Autoregressive model",
     "flow": "Normalizing flow",
     "mmd": "Moment-matching network",
+    "series_ar": "Autoregressive series model",
 }
 
 WEIGHTS_FILE = "weights.safetensors"  # every network's tensors, keyed "<network>.<parameter>"

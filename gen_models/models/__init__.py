@@ -10,11 +10,12 @@ from gen_models.models.gan import GAN
 from gen_models.models.infogan import InfoGAN
 from gen_models.models.mmd import MMD
 from gen_models.models.rcgan import RCGAN
+from gen_models.models.series_ar import SeriesAR
 from gen_models.models.vae import VAE
 from gen_models.models.wgan_gp import WGANGP
 
 REGISTRY: dict[str, type[GenerativeModel]] = {
-    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN, Autoregressive, Flow, MMD)
+    cls.name: cls for cls in (GAN, CGAN, WGANGP, VAE, RCGAN, AAE, BiGAN, InfoGAN, Autoregressive, Flow, MMD, SeriesAR)
 }
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "Autoregressive",
     "Flow",
     "MMD",
+    "SeriesAR",
 ]

@@ -45,6 +45,7 @@ from gen_models.models.gan import GANConfig
 from gen_models.models.infogan import CODE_PRIOR, InfoGANConfig
 from gen_models.models.mmd import MMDConfig
 from gen_models.models.rcgan import RCGANConfig
+from gen_models.models.series_ar import SeriesARConfig
 from gen_models.models.vae import VAEConfig
 from gen_models.models.wgan_gp import WGANGPConfig
 
@@ -101,6 +102,7 @@ def _layers(sizes: tuple[int, ...]) -> str:
 
 def _settings() -> dict[str, dict[str, str]]:
     """Architecture -> placeholder -> its text, as the content files quote them."""
+    series = SeriesARConfig()
     gan, wgan, vae, info, aae, bigan, rcgan, flow, mmd = (
         GANConfig(),
         WGANGPConfig(),
@@ -184,6 +186,12 @@ def _settings() -> dict[str, dict[str, str]]:
             "generator_layers": _layers(mmd.generator_hidden),
             "n_bandwidths": str(len(mmd.bandwidths)),
             "bandwidths": ", ".join(f"{width:g}" for width in mmd.bandwidths),
+        },
+        "series_ar": {
+            "hidden": str(series.hidden),
+            "head_hidden": str(series.head_hidden),
+            "step_embedding": str(series.step_embedding),
+            "max_bins": str(series.max_bins),
         },
     }
 

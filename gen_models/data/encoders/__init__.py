@@ -1,7 +1,8 @@
 """Encoders: a table, images or time series <-> the float matrix every model trains on.
 
 One module per kind of data (`tabular`, `images`, `sequences`), each following `base.Encoder`; `quantile`
-encodes a table as tokens for autoregressive models, `gaussianised` as invertible cells for flows.
+encodes a table as tokens for autoregressive models, `gaussianised` as invertible cells for flows, and
+`sequence_bins` adds the bins an autoregressive series model draws from to the series encoding.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from gen_models.data.encoders.base import Encoder, Span, level_key, one_hot_rows
 from gen_models.data.encoders.gaussianised import GaussianisedEncoder
 from gen_models.data.encoders.images import ImageEncoder
 from gen_models.data.encoders.quantile import QuantileEncoder
+from gen_models.data.encoders.sequence_bins import ENCODING as BINNED_SEQUENCES
+from gen_models.data.encoders.sequence_bins import BinnedSequenceEncoder
 from gen_models.data.encoders.sequences import SequenceEncoder
 from gen_models.data.encoders.tabular import TabularEncoder
 from gen_models.data.layouts import DataLayout
@@ -33,6 +36,8 @@ def encoder_from_dict(d: dict[str, Any]) -> Encoder:
         return QuantileEncoder.from_dict(d)
     if d.get("encoding") == "gaussianised":
         return GaussianisedEncoder.from_dict(d)
+    if d.get("encoding") == BINNED_SEQUENCES:
+        return BinnedSequenceEncoder.from_dict(d)
     if kind == "images":
         return ImageEncoder.from_dict(d)
     if kind == "sequences":
@@ -41,6 +46,7 @@ def encoder_from_dict(d: dict[str, Any]) -> Encoder:
 
 
 __all__ = [
+    "BinnedSequenceEncoder",
     "Encoder",
     "GaussianisedEncoder",
     "ImageEncoder",
