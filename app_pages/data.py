@@ -224,7 +224,7 @@ def items_view(data: DataChoice) -> None:
     else:
         steps, values, names = sequence_curves(encoder, data.frame)
         labels = sequence_labels(layout, data.frame)
-        st.subheader(f"{data.label}: {len(values):,} series of {len(steps)} steps")
+        st.subheader(f"{data.label}: {len(values):,} series of {encoder.shape_words()}")
         figure = sequences_figure(
             steps, values[:PREVIEW_SEQUENCES, :, 0], None, names[0], layout.sequence_index or "step"
         )

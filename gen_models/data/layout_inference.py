@@ -109,12 +109,22 @@ def _sequence_guess(df: pd.DataFrame) -> LayoutGuess | None:
                 f"; '{label}' is constant within each series, so it is read as the series' label" if label else ""
             )
             reason = (
-                f"'{key}' repeats ({n_series} series of about {len(df) // n_series} rows) and '{index}' counts up "
-                f"within each one: read as time series in long format{labelled}."
+                f"'{key}' repeats ({n_series} series of about {_shape_words(df, key, index, label, n_series)}) and "
+                f"'{index}' counts up within each one: read as time series in long format{labelled}."
             )
             layout = DataLayout(kind="sequences", sequence_key=key, sequence_index=index, label=label)
             return LayoutGuess(layout, reason)
     return None
+
+
+def _shape_words(df: pd.DataFrame, key: object, index: object, label: object, n_series: int) -> str:
+    """ "24 steps", "24 steps × 2 channels"; text columns besides the label (one value per series, which the
+    series encoder reads as static columns) are named after it."""
+    others = [c for c in df.columns if c not in (key, index, label)]
+    channels = sum(ptypes.is_numeric_dtype(df[c]) for c in others)
+    words = f"{len(df) // n_series} steps" + (f" × {channels} channels" if channels > 1 else "")
+    static = [f"'{c}'" for c in others if not ptypes.is_numeric_dtype(df[c])]
+    return words + (f", with {', '.join(static)} per series" if static else "")
 
 
 def _key_candidates(df: pd.DataFrame) -> list:

@@ -492,7 +492,7 @@ def item_values(model: LatentModel, x: torch.Tensor, c: torch.Tensor | None) -> 
     series = array.reshape(len(array), encoder.steps, encoder.features)
     lows, highs = np.array(encoder.lows, dtype=float), np.array(encoder.highs, dtype=float)
     series = (series + 1) / 2 * (highs - lows) + lows  # back to the values' units
-    names = ["value"] if encoder.layout.wide else list(encoder.value_columns)
+    names = encoder.channel_names
     values = {}
     for f, value_name in enumerate(names):
         for segment, steps in zip(SEGMENTS, np.array_split(np.arange(encoder.steps), 3), strict=True):

@@ -257,11 +257,9 @@ def sequence_curves(encoder: Any, frame: pd.DataFrame) -> tuple[list, np.ndarray
     (the frame comes from `model.decode` or the real data); long frames are ordered by key then
     index, as the encoder reads them.
     """
-    layout = encoder.layout
-    if layout.wide:
-        values = frame[encoder.value_columns].to_numpy(dtype=float)[:, :, None]
-        return list(encoder.value_columns), values, ["value"]
     values, _ = encoder.series(frame)  # series shorter than the longest come padded with their last values
+    if encoder.layout.wide:  # steps and channels as the encoder reads them (one channel: "value")
+        return encoder.step_names, values, encoder.channel_names
     return list(encoder.index_values), values, list(encoder.value_columns)
 
 
