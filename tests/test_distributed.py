@@ -93,3 +93,62 @@ def test_a_failing_process_ends_the_run_with_a_plain_line(tmp_path: Path) -> Non
     # its own "another process ended" line, whichever comes first), well before the 60 s timeout.
     assert "error: Not a directory" in done.stderr
     assert not (tmp_path / "file" / "model").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet"])
+def test_each_rank_reads_only_its_own_disjoint_shard(tmp_path: Path, suffix: str) -> None:
+    """Two ranks reading one file get disjoint, equal shards (rows 0, 2, 4 ... and 1, 3, 5 ...) that together are
+    every usable row (601 rows: the last is left out), each holding half the table, as a whole read would give."""
+    from gen_models.data.reading import SHARD_ATTR, read_table, read_table_shard
+
+    real = tiny_table()
+    real = pd.concat([real, real.iloc[[0]]], ignore_index=True)  # 601 rows: one left out of 2 equal shards
+    real["row"] = np.arange(len(real))
+    real.loc[5, "kind"] = 'with "quotes", a comma\nand a new line'  # a quoted cell across lines (CSV)
+    path = tmp_path / f"table{suffix}"
+    if suffix == ".parquet":
+        real.to_parquet(path, index=False)
+    else:
+        real.to_csv(path, index=False)
+    whole = read_table(path).frame
+    shards = [read_table_shard(path, rank, 2) for rank in (0, 1)]
+    for rank, shard in enumerate(shards):
+        assert shard.shard is not None and shard.shard.file_rows == len(real) and shard.shard.rows == 300
+        assert len(shard.frame) == 300 < len(real)  # a rank holds its half, not the table
+        assert shard.frame["row"].tolist() == list(range(rank, 600, 2))
+        assert shard.frame.attrs[SHARD_ATTR] == {"rank": rank, "world_size": 2, "rows": 300}
+        expected = whole.iloc[rank:600:2].reset_index(drop=True)
+        pd.testing.assert_frame_equal(shard.frame.reset_index(drop=True), expected, check_exact=True)
+    rows = set(shards[0].frame["row"]) | set(shards[1].frame["row"])
+    assert not set(shards[0].frame["row"]) & set(shards[1].frame["row"]) and rows == set(range(600))
+
+
+def test_a_bad_line_is_named_when_reading_a_shard(tmp_path: Path) -> None:
+    from gen_models.data import DataError
+    from gen_models.data.reading import read_table_shard
+
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n3,4\n5\n6,7\n")
+    with pytest.raises(DataError, match="Line 4 has 1 cells but the header has 2 columns"):
+        read_table_shard(path, 1, 2)
+
+
+@pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun is not installed beside this Python")
+def test_levels_and_empty_cells_only_another_rank_holds_reach_the_encoder(tmp_path: Path) -> None:
+    """Rank 0 fits the encoder on its shard; a level and an empty cell that lie only in rank 1's rows still train."""
+    real = tiny_table()
+    real.loc[1, "kind"] = "rare"  # row 1: rank 1's shard
+    real["y"] = real["y"].astype(float)
+    real.loc[3, "y"] = np.nan
+    data = tmp_path / "tiny.parquet"
+    real.to_parquet(data, index=False)
+    args = ["-m", "gen_models", "train", "--data", str(data), "--model", "wgan_gp", "--out", str(tmp_path / "m")]
+    args += ["--epochs", "1", "--batch-size", "50", "--seed", "3"]
+    env = {**os.environ, "LATENT_LAB_THREADS": "1", "LATENT_LAB_DIST_TIMEOUT": "60"}
+    command = [str(TORCHRUN), "--standalone", "--nproc_per_node=2", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"on {ROWS} rows" in done.stderr and f"({ROWS // 2} each, read by that process alone)" in done.stderr
+    model = gen_models.load(tmp_path / "m")
+    assert "rare" in model.encoder.levels("kind")
+    assert len(model.history) == ROWS // 2 // 50  # each rank: its 300 rows, not the 300 plus rank 0's extra rows

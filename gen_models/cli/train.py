@@ -1,7 +1,8 @@
 """`train`: fit a model on a CSV file or a bundled data set and save it, with progress on stderr.
 
 Under torchrun (`torchrun --nproc_per_node=N -m gen_models train ...`) every process runs this command and they
-train one model together (`gen_models.training.distributed`); only rank 0 prints progress and writes --out.
+train one model together (`gen_models.training.distributed`): each reads only its shard of the rows, rank 0's
+schema and encoder are sent to the others; only rank 0 prints progress and writes --out.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
     condition = model.condition_column if start_epoch and args.condition is None else args.condition
     if ranks is None or ranks.rank == 0:
         writable_directory(args.out)  # before reading and training, so a typo in --out costs nothing
-    source = read_source(args.data)
+    # Under torchrun each process reads only its own rows (every N-th), not the whole file.
+    source = read_source(args.data, shard=None if ranks is None else (ranks.rank, ranks.world_size))
     data = source.frame
     layout = layout_from_args(args, source.layout)
     if source.read is not None:
@@ -158,21 +160,34 @@ def train(args: argparse.Namespace, ranks: Ranks | None) -> int:
 
     from gen_models.data import infer_schema, validate_table
 
-    schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
+    schema = None
+    if ranks is None or ranks.rank == 0:
+        schema = infer_schema(data, overrides=kinds or None, discrete=discrete or None)
+    if ranks is not None:  # rank 0's, inferred from its shard: the same kinds and dtypes everywhere
+        from gen_models.training import distributed
+
+        schema = distributed.broadcast_schema(schema)
     if layout.kind == "table":
         validate_table(data, schema)  # before announcing the run: a bad table fails fast
     for warning in schema.warnings:
         say(f"warning: {warning}")
     # Processes on one machine share its cores (and their starts would read as load, so it is not measured).
     threads = set_training_threads(1 if ranks is None else ranks.local_world_size, measure_load=ranks is None)
+    rows = len(data) if source.shard is None else source.shard.file_rows
     together = "" if ranks is None else f", {ranks.world_size} processes, each on its 1/{ranks.world_size} of the rows"
+    if source.shard is not None:
+        together += f" ({source.shard.rows} each, read by that process alone)"
     if start_epoch:
         together += f"; resuming after epoch {start_epoch}, with the saved settings and a fresh optimiser"
     say(
-        f"Training {model.name} on {len(data)} rows x {len(data.columns)} columns "
+        f"Training {model.name} on {rows} rows x {len(data.columns)} columns "
         f"({layout.kind}, seed {model.config.seed}{together}; {threads.threads} thread"
         f"{'s' * (threads.threads != 1)}: {threads.reason})."
     )
+
+    if ranks is not None and layout.kind == "table":
+        # The encoder is fitted on rank 0's shard: with a row for each level or empty cell only other shards hold.
+        data = distributed.add_rows_for_the_encoder(data, schema)
 
     last_print = [0.0]
 

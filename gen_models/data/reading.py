@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
@@ -73,12 +74,37 @@ class ReadInfo:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """The rows one of `world_size` processes holds (torchrun): data rows rank, rank + W, rank + 2W, ... (W =
+    world_size, counted from 0 after the header) of the first `usable` = file_rows // W * W rows of the file.
+
+    Interleaved, so a file sorted by some column still gives every process the same mix of rows; equal sizes, so
+    every process takes the same number of steps; the last file_rows % W rows (at most W - 1) are left out.
+    """
+
+    rank: int
+    world_size: int
+    file_rows: int  # data rows in the whole file
+
+    @property
+    def rows(self) -> int:
+        """Rows in every process's shard."""
+        return self.file_rows // self.world_size
+
+    def positions(self, start: int, stop: int) -> np.ndarray:
+        """(k,) this shard's row numbers in [start, stop), ascending: what to keep of the file's rows start..stop-1."""
+        first = start + (self.rank - start) % self.world_size
+        return np.arange(first, min(stop, self.rows * self.world_size), self.world_size)
+
+
+@dataclass(frozen=True)
 class TableRead:
     """A file's table and how it was read."""
 
     frame: pd.DataFrame
     info: ReadInfo
     sheets: tuple[str, ...] = ()  # Excel: every sheet in the workbook
+    shard: Shard | None = None  # `read_table_shard`: which of the file's rows `frame` holds
 
 
 def read_table(source: str | os.PathLike | bytes | BinaryIO, sheet: str | None = None) -> TableRead:
@@ -103,6 +129,125 @@ def read_table(source: str | os.PathLike | bytes | BinaryIO, sheet: str | None =
         return TableRead(frame, ReadInfo(**{**info.to_dict(), "format": "csv.gz"}))
     frame, info = _read_csv_bytes(raw)
     return TableRead(frame, info)
+
+
+# A frame read as a shard carries {"rank", "world_size", "rows"} here (DataFrame.attrs), so that training across
+# processes (`gen_models.training.distributed.own_rows`) takes it as this process's rows and does not shard it again.
+SHARD_ATTR = "gen_models_shard"
+# CSV shards: the delimiter and number format are guessed from the file's first bytes (the whole-file reader looks
+# at its first 20,000 number cells and first million characters, which fit in this in most files).
+SHARD_HEAD_BYTES = 4 * 1024 * 1024
+# Parquet shards: rows decoded at a time; memory holds one such batch beside the shard.
+SHARD_BATCH_ROWS = 65_536
+
+
+def read_table_shard(path: str | os.PathLike, rank: int, world_size: int) -> TableRead:
+    """This process's shard of a file's rows (`Shard`): memory holds about the shard, not the whole table.
+
+    CSV (plain or gzip): the file is read as a stream of rows, checked as `read_table` checks them, and only this
+    shard's rows are kept (as text) and parsed; Parquet: record batches are decoded one at a time and only this
+    shard's rows kept. Every row is still read (a shard has rows of every part of the file), but none is held
+    beyond its batch. Excel files are small: read whole, then cut. The frame's attrs mark it (`SHARD_ATTR`).
+    Column types are pandas' guesses from the shard's own cells: a column whose only empty cells or only text
+    lie in other shards can come back as another type than a whole-file read gives.
+    """
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank must be between 0 and {world_size - 1}, not {rank}")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except FileNotFoundError as error:
+        raise DataError(f"There is no file at '{os.fspath(path)}'.") from error
+    if magic.startswith(PARQUET_MAGIC):
+        frame, shard = _read_parquet_shard(path, rank, world_size)
+        info = ReadInfo(format="parquet")
+    elif magic.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        whole = read_table(path)
+        shard = Shard(rank, world_size, len(whole.frame))
+        frame, info = whole.frame.iloc[shard.positions(0, len(whole.frame))], whole.info
+    else:
+        frame, info, shard = _read_csv_shard(path, rank, world_size, compressed=magic.startswith(GZIP_MAGIC))
+    if shard.rows == 0:
+        raise DataError(
+            f"The file has {shard.file_rows} rows: too few to share among {world_size} processes (one each at least)."
+        )
+    frame.attrs[SHARD_ATTR] = {"rank": rank, "world_size": world_size, "rows": len(frame)}
+    return TableRead(frame, info, shard=shard)
+
+
+def _read_parquet_shard(path: str | os.PathLike, rank: int, world_size: int) -> tuple[pd.DataFrame, Shard]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        shard = Shard(rank, world_size, parquet.metadata.num_rows)
+        kept, start = [], 0
+        for batch in parquet.iter_batches(batch_size=SHARD_BATCH_ROWS, use_pandas_metadata=True):
+            kept.append(batch.take(pa.array(shard.positions(start, start + batch.num_rows) - start)))
+            start += batch.num_rows
+        table = pa.Table.from_batches(kept, schema=parquet.schema_arrow)
+        return table.to_pandas(), shard  # as pd.read_parquet converts (the same dtypes)
+    except Exception as error:  # pyarrow raises its own error types for damaged files
+        raise DataError(f"This Parquet file could not be read: {error}") from None
+
+
+def _read_csv_shard(
+    path: str | os.PathLike, rank: int, world_size: int, compressed: bool
+) -> tuple[pd.DataFrame, ReadInfo, Shard]:
+    """A CSV file's shard: its format guessed from the first SHARD_HEAD_BYTES, its rows streamed and checked."""
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(SHARD_HEAD_BYTES)
+    except (OSError, EOFError) as error:
+        raise DataError(f"This gzip file is damaged and cannot be unpacked ({error}).") from None
+    encoding, skipped = ("utf-8-sig", len(UTF8_BOM)) if head.startswith(UTF8_BOM) else ("utf-8", 0)
+    head = head[skipped:]
+    if not head.strip():
+        raise DataError("The file is empty.")
+    _check_not_binary(head)
+    if len(head) + skipped == SHARD_HEAD_BYTES and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]  # whole lines only: a character may be cut at the end
+    text = _decode_utf8(head, skipped)
+    _check_looks_like_csv(text)
+    delimiter = _guess_delimiter(text)
+    decimal, thousands = _guess_number_format(text, delimiter)
+    info = ReadInfo(
+        format="csv.gz" if compressed else "csv",
+        delimiter=delimiter,
+        decimal=decimal,
+        thousands=thousands,
+        encoding=encoding,
+    )
+    # This shard's rows, written back as CSV text (what pandas then parses): the shard's share of the file.
+    kept = io.StringIO()
+    writer = csv.writer(kept, delimiter=delimiter, lineterminator="\n")
+    count, last_start, last_row = 0, 0, -1
+    try:
+        with opener(path, "rb") as binary, io.TextIOWrapper(binary, encoding=encoding, newline="") as lines:
+            rows = checked_rows(lines, delimiter)
+            header = next(rows, [])
+            _check_header(header)
+            writer.writerow(header)
+            for row in rows:
+                if count % world_size == rank:
+                    last_start, last_row = kept.tell(), count
+                    writer.writerow(row)
+                count += 1
+    except UnicodeDecodeError:
+        raise DataError("The file is not UTF-8 text. Save the file as 'CSV UTF-8' and try again.") from None
+    except csv.Error as error:
+        raise DataError(f"The file could not be read as a table: {error}") from None
+    shard = Shard(rank, world_size, count)
+    if last_row >= shard.rows * world_size:  # beyond the equal shares: one row at most
+        kept.truncate(last_start)
+    kept.seek(0)
+    try:
+        frame = pd.read_csv(kept, sep=delimiter, decimal=decimal, thousands=thousands)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise DataError(f"The file could not be read as a table: {error}") from error
+    return frame, info, shard
 
 
 def read_csv(source: str | os.PathLike | bytes | BinaryIO) -> pd.DataFrame:
@@ -303,20 +448,29 @@ def _check_rows(text: str, delimiter: str) -> list[str]:
     """Return the header; raise DataError naming the first line whose cell count differs from it."""
     if '"' not in text and text.count("\r") == text.count("\r\n"):
         return _check_unquoted_rows(text, delimiter)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = checked_rows(io.StringIO(text), delimiter)
+    header = next(rows, [])
+    for _ in rows:
+        pass
+    return header
+
+
+def checked_rows(lines: Iterable[str], delimiter: str) -> Iterator[list[str]]:
+    """The non-blank rows of CSV text (`lines`: a text file opened with newline="", or a StringIO), header first,
+    one at a time; DataError naming the first line whose cell count differs from the header's."""
+    reader = csv.reader(lines, delimiter=delimiter)
     header = None
     for row in reader:
         if not row:  # pandas skips blank lines too
             continue
         if header is None:
             header = row
-            continue
-        if len(row) != len(header):
+        elif len(row) != len(header):
             raise DataError(
                 f"Line {reader.line_num} has {len(row)} cells but the header has {len(header)} columns "
                 f"(columns separated by {DELIMITER_NAMES[delimiter]})."
             )
-    return header or []
+        yield row
 
 
 def _check_unquoted_rows(text: str, delimiter: str) -> list[str]:

@@ -6,10 +6,14 @@ torchrun starts the processes ("ranks") and sets RANK, WORLD_SIZE, LOCAL_RANK an
 `from_environment` reads them and `start` joins the group: gloo on the CPU, NCCL on GPUs (one GPU per
 process on a node, by LOCAL_RANK). What each piece of training does across ranks:
 
-- data: every rank reads the table and infers the same schema; the encoder is fitted once, on rank 0, and sent
-  to the others as its JSON description (`to_dict`, the form model.json keeps), so every rank encodes alike.
-  Each rank then encodes and trains on its own shard of rows (`own_rows`: every WORLD_SIZE-th row, all shards
-  one size, so every rank takes the same number of steps);
+- data: each rank reads only its own shard of the file's rows (`train` uses `read_source(..., shard=)`: every
+  WORLD_SIZE-th row, all shards one size, so every rank takes the same number of steps; the last rows % WORLD_SIZE
+  rows are left out), so memory per rank is about its share of the table. Rank 0 infers the schema from its shard
+  and sends it to the others. The encoder is fitted once, on rank 0's shard (interleaved rows: the same mix as the
+  whole table, and more than the bounded samples the encoder fits its mixtures on), plus a row for each
+  categorical level or empty cell that only other shards hold (`add_rows_for_the_encoder`), and sent to the
+  others as its JSON description (`to_dict`, the form model.json keeps), so every rank encodes alike. Each rank
+  then encodes and trains on its own shard (`own_rows`; a frame not read as a shard is cut here the same way);
 - weights: built from the same seed, then rank 0's are broadcast, so all ranks start equal; each rank then
   draws its own noise (seed + rank). Gradients are averaged over ranks just before every optimiser step
   (`average_gradients_before_steps`), so every rank applies the same update and the weights stay equal.
@@ -43,6 +47,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from gen_models.data.reading import SHARD_ATTR
+from gen_models.data.schema import TableSchema
 from gen_models.errors import ModelError
 
 TIMEOUT_VARIABLE = "LATENT_LAB_DIST_TIMEOUT"
@@ -134,29 +140,102 @@ def own_rows(data: pd.DataFrame) -> pd.DataFrame:
     """This rank's shard: rows rank, rank + W, rank + 2W, ... of the first len(data) // W * W rows.
 
     Interleaved, so a sorted file still gives every rank the same mix; equal sizes (up to W - 1 rows left out),
-    so every rank takes the same number of steps per epoch.
+    so every rank takes the same number of steps per epoch. A frame read as this rank's shard
+    (`gen_models.data.reading.read_table_shard`, marked in its attrs) is this rank's rows already: its first
+    `rows` rows are returned (rank 0's rows added for the encoder after them are not trained on).
     """
     size = world_size()
+    marked = data.attrs.get(SHARD_ATTR)
+    if marked is not None:
+        if (marked["rank"], marked["world_size"]) != (rank(), size):
+            raise ModelError(
+                f"These rows are process {marked['rank']}'s shard of {marked['world_size']}, but this is process "
+                f"{rank()} of {size}."
+            )
+        return data.iloc[: marked["rows"]]
     usable = len(data) // size * size
     if usable == 0:
         raise ModelError(f"{len(data)} rows cannot be shared by {size} processes: each needs at least one row.")
     return data.iloc[rank() : usable : size]
 
 
-def broadcast_json(value: Any) -> Any:
-    """Rank 0's JSON-friendly `value`, on every rank (the others pass anything, e.g. None).
+def broadcast_json(value: Any, src: int = 0) -> Any:
+    """Rank `src`'s JSON-friendly `value`, on every rank (the others pass anything, e.g. None).
 
     Sent as UTF-8 JSON bytes, not pickles: what arrives is plain data, read as model.json would be.
     """
     device = _device()
-    payload = json.dumps(value).encode() if rank() == 0 else b""
+    payload = json.dumps(value).encode() if rank() == src else b""
     length = torch.tensor([len(payload)], dtype=torch.long, device=device)
-    dist.broadcast(length, src=0)
+    dist.broadcast(length, src=src)
     buffer = torch.zeros(int(length.item()), dtype=torch.uint8, device=device)
-    if rank() == 0:
+    if rank() == src:
         buffer.copy_(torch.frombuffer(bytearray(payload), dtype=torch.uint8))
-    dist.broadcast(buffer, src=0)
-    return json.loads(buffer.cpu().numpy().tobytes().decode()) if rank() != 0 else value
+    dist.broadcast(buffer, src=src)
+    return json.loads(buffer.cpu().numpy().tobytes().decode()) if rank() != src else value
+
+
+def broadcast_schema(schema: TableSchema | None) -> TableSchema:
+    """Rank 0's schema on every rank (the others pass None): each inferred from its own shard could differ."""
+    return TableSchema.from_dict(broadcast_json(schema.to_dict() if rank() == 0 else None))
+
+
+def add_rows_for_the_encoder(data: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """On rank 0: its shard followed by a few rows made for fitting the encoder; on the others, `data` itself.
+
+    The encoder is fitted on rank 0's shard, which holds the same mix of values as the whole table (interleaved
+    rows), but a rare categorical level, or a column's few empty cells, can lie in other shards only, and a rank
+    cannot encode what the encoder never saw. So every rank sends the levels of its categorical columns and the
+    columns where it has empty cells (JSON, one broadcast per rank), and rank 0 appends, for each one it lacks,
+    a copy of its first row with that cell set to the level (or emptied). These rows are for the encoder only:
+    the shard mark keeps the shard's row count, so `own_rows` trains on the shard alone. Only for frames read as
+    a shard (`SHARD_ATTR`); levels that are not plain JSON values (str, number, bool) are not sent.
+    """
+    if SHARD_ATTR not in data.attrs:
+        return data
+    used = [name for name in schema.used_columns if name in data.columns]
+    categorical = [name for name in used if schema.column(name).kind == "categorical"]
+    mine = {
+        "levels": {name: _plain_levels(data[name]) for name in categorical},
+        "empty": [name for name in used if bool(data[name].isna().any())],
+    }
+    everyone = [broadcast_json(mine if rank() == source else None, src=source) for source in range(world_size())]
+    if rank() != 0:
+        return data
+    seen = {name: {json.dumps(level) for level in mine["levels"][name]} for name in categorical}
+    empty = set(mine["empty"])
+    changes: list[tuple[str, Any]] = []  # (column, level), or (column, None) for an empty cell
+    for other in everyone[1:]:
+        for name in categorical:
+            for level in other["levels"][name]:
+                if json.dumps(level) not in seen[name]:
+                    seen[name].add(json.dumps(level))
+                    changes.append((name, level))
+        for name in other["empty"]:
+            if name not in empty:
+                empty.add(name)
+                changes.append((name, None))
+    if not changes:
+        return data
+    extra = data.iloc[[0] * len(changes)].reset_index(drop=True)  # copies of the first row, in the shard's dtypes
+    for name in {name for name, _ in changes}:
+        cells = extra[name].astype(object).tolist()
+        for i, (column, value) in enumerate(changes):
+            if column == name:
+                cells[i] = value
+        try:
+            extra[name] = pd.Series(cells, dtype=object).astype(data[name].dtype)
+        except (TypeError, ValueError):  # e.g. an empty cell in a column of int64: let pandas pick (float64)
+            extra[name] = pd.Series(cells)
+    fitting = pd.concat([data, extra], ignore_index=True)
+    fitting.attrs = {**data.attrs, SHARD_ATTR: dict(data.attrs[SHARD_ATTR])}
+    return fitting
+
+
+def _plain_levels(column: pd.Series) -> list[Any]:
+    """The distinct present values of a column that JSON carries as they are (str, int, float, bool)."""
+    values = [value.item() if hasattr(value, "item") else value for value in column.dropna().unique().tolist()]
+    return [value for value in values if isinstance(value, (str, int, float, bool))]
 
 
 def summed(tensor: torch.Tensor) -> torch.Tensor:
