@@ -88,8 +88,9 @@ def training_form() -> None:
     left, right = st.columns([3, 2])
     with left:
         offered = [n for n in REGISTRY if data.layout.kind in REGISTRY[n].data_kinds]  # e.g. RCGAN: series only
-        # A good first choice per data kind: for tables the autoregressive model, which gives the best rows here.
-        preferred = {"sequences": "rcgan", "images": "wgan_gp"}.get(data.layout.kind, "autoregressive")
+        # A good first choice per data kind: the autoregressive models, which give the most realistic tables and
+        # series here (README: bench_peers, bench_series).
+        preferred = {"sequences": "series_ar", "images": "wgan_gp"}.get(data.layout.kind, "autoregressive")
         name = st.radio(
             "Architecture",
             options=offered,

@@ -94,6 +94,11 @@ def band_cover(real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:
     return float((cover >= 0.5).mean()), float(cover.min())
 
 
+def measure(model: gen_models.GenerativeModel, data: pd.DataFrame) -> dict:
+    """The pretrained card's figures for a labelled sequence model: bench_rcgan's TSTR/TRTR, AUC and gaps."""
+    return tstr(model, data)
+
+
 def run(set_name: str, model_name: str, seed: int = 0) -> dict[str, float | str]:
     data = gen_models.load_dataset(set_name)
     info = dataset_info(set_name)

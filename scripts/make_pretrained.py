@@ -161,6 +161,21 @@ RECIPES: dict[str, Recipe] = {
             "realistic waves (AUC 0.60) with both codes moving both properties. Seed 0 stays: TSTR 0.96 with AUC 0.68."
         ),
     ),
+    "series_ar_temperatures": Recipe(
+        "temperatures",
+        "series_ar",
+        {"seed": 0},
+        condition="city",
+        measure="bench.bench_series:measure",
+        note=(
+            "The autoregressive series model at its defaults. tstr_accuracy: a logistic regression of the city "
+            "trained on generated days, tested on held-out real ones (trtr_accuracy: trained on real); "
+            "discriminative_auc: how well a classifier tells generated from real days (0.5: not at all); "
+            "bench/bench_series.py compares it with the RCGAN on the same days. Each code is one hour's u: "
+            "u_temperature[0] the first hour's temperature as a quantile for the city, a later hour's the "
+            "change from the hour before as a quantile of the changes expected there."
+        ),
+    ),
 }
 
 

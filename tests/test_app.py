@@ -328,7 +328,7 @@ def test_a_reload_keeps_the_chosen_data(runs_root: Path) -> None:
 # ----- images and time series ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def media_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of tiny pretrained-style models: InfoGAN and AAE on 8x8 digits, RCGAN on waves.
+    """A folder of tiny pretrained-style models: InfoGAN and AAE on 8x8 digits, RCGAN and series_ar on waves.
 
     One short epoch each (a few seconds in all): enough for codes that change the output,
     which is what these tests check, not for good pictures.
@@ -340,6 +340,7 @@ def media_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "infogan_tiny": ("infogan", "digits", 400, None, {"conv_channels": 8, "fc_width": 32, "noise_dim": 8}),
         "aae_tiny": ("aae", "digits", 400, None, {}),
         "rcgan_tiny": ("rcgan", "waves", 200 * 30, "kind", {}),  # 200 waves of 30 steps, both kinds
+        "series_ar_tiny": ("series_ar", "waves", 200 * 30, "kind", {"hidden": 16, "head_hidden": 16}),
     }
     for name, (architecture, data, rows, condition, settings) in recipes.items():
         model = gen_models.create(architecture, epochs=1, seed=0, **settings)
@@ -435,3 +436,18 @@ def test_generate_images_downloads_pixel_columns(media_models, monkeypatch, runs
     assert images.shape == (30, 8 * 8), "one row per image, one column per pixel"
     assert list(images.columns) == [f"px{i}" for i in range(64)]
     assert images.min().min() >= 0 and images.max().max() <= 16, "pixels in the training data's range"
+
+
+def test_an_autoregressive_series_models_step_codes_redraw_the_curves(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
+    at = explore_model(media_models, monkeypatch, runs_root, "series_ar_tiny")
+    key = "pretrained:series_ar_tiny"
+
+    def generated_curves(at: AppTest) -> dict:
+        return next(t for t in plotly_specs(at)[0]["data"] if t["name"] == "generated")["y"]
+
+    before = generated_curves(at)
+    at.slider(key=f"code:{key}:u_value[0]").set_value(0.95).run()
+    assert not at.exception and not at.error
+    assert generated_curves(at) != before, "the first step's u moved every curve's start"
+    at.selectbox(key=f"condition:{key}").select("sawtooth").run()
+    assert not at.exception and not at.error

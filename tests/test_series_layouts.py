@@ -184,11 +184,6 @@ def test_tiny_models_generate_wide_series_of_two_channels(name):
         _assert_static(sample, frame, "site", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="series_ar names its codes from encoder.value_columns: T codes for wide data, not T x V "
-    "(it should use encoder.step_names and encoder.channel_names)",
-)
 def test_series_ar_generates_wide_series_with_a_static_column():
     frame = wide_frame()
     model = gen_models.create("series_ar", **TINY["series_ar"])

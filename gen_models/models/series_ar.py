@@ -1,7 +1,7 @@
 """Autoregressive series model: a series is drawn one step at a time, each step given the steps before it.
 
-The sequence counterpart of the `autoregressive` table model (after mostlyai-engine's TabularARGN, whose
-sequential mode works this way too), trained by maximum likelihood instead of against a discriminator.
+The sequence counterpart of the `autoregressive` table model (which follows mostlyai-engine's TabularARGN):
+the same idea applied along time, trained by maximum likelihood instead of against a discriminator.
 A GRU reads the series so far; at step t it has seen steps 0..t-1 (their values, their changes and the
 label) and heads on its state give, channel by channel, the distribution of the step's value:
 
@@ -248,12 +248,6 @@ class SeriesAR(GenerativeModel):
         return {"nll": loss.item()}
 
     # ----- codes ---------------------------------------------------------------------------------
-    def _step_names(self) -> list[str]:
-        encoder = self.encoder
-        if encoder.layout.wide:
-            return list(encoder.value_columns)
-        return [str(index) for index in encoder.index_values]
-
     def latent_codes(self) -> list[LatentCode]:
         encoder = self.encoder
         codes = []
@@ -268,10 +262,12 @@ class SeriesAR(GenerativeModel):
                     prior="uniform",
                 )
             )
-        channels = ["value"] if encoder.layout.wide else list(encoder.value_columns)
-        for t, step in enumerate(self._step_names()):
+        channels = encoder.channel_names
+        # One-channel wide data names a step by its column ("u_h3"); otherwise channel and step ("u_temperature[3]").
+        by_column = encoder.layout.wide and len(channels) == 1
+        for t, step in enumerate(encoder.step_names):
             for channel in channels:
-                name = f"u_{step}" if encoder.layout.wide else f"u_{channel}[{step}]"
+                name = f"u_{step}" if by_column else f"u_{channel}[{step}]"
                 if t == 0:
                     meaning = f"the first {channel}'s quantile among series like this one: 0 = the lowest"
                 else:
