@@ -404,12 +404,14 @@ def test_start_from_a_real_image_holds_its_codes(media_models, monkeypatch, runs
     assert at.slider(key=f"code:{key}:z0").value == held["z0"], "the slider moved to the image's code"
 
 
+def generated_curves(at: AppTest) -> list:
+    """The y values of the Explore chart's generated curves."""
+    return next(t for t in plotly_specs(at)[0]["data"] if t["name"] == "generated")["y"]
+
+
 def test_moving_a_sequence_model_code_redraws_the_curves(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
     at = explore_model(media_models, monkeypatch, runs_root, "rcgan_tiny")
     key = "pretrained:rcgan_tiny"
-
-    def generated_curves(at: AppTest) -> dict:
-        return next(t for t in plotly_specs(at)[0]["data"] if t["name"] == "generated")["y"]
 
     before = generated_curves(at)
     at.slider(key=f"code:{key}:z0").set_value(2.5).run()
@@ -441,9 +443,6 @@ def test_generate_images_downloads_pixel_columns(media_models, monkeypatch, runs
 def test_an_autoregressive_series_models_step_codes_redraw_the_curves(media_models, monkeypatch, runs_root) -> None:  # noqa: ANN001
     at = explore_model(media_models, monkeypatch, runs_root, "series_ar_tiny")
     key = "pretrained:series_ar_tiny"
-
-    def generated_curves(at: AppTest) -> dict:
-        return next(t for t in plotly_specs(at)[0]["data"] if t["name"] == "generated")["y"]
 
     before = generated_curves(at)
     at.slider(key=f"code:{key}:u_value[0]").set_value(0.95).run()
