@@ -454,9 +454,9 @@ class Autoregressive(GenerativeModel):
                 groups, ranks = self._groups_and_ranks(tokens, positions)
                 logits, slopes = self.net.column_logits(groups, ranks, before, j)
                 probs = torch.softmax(logits.double(), dim=1)
-                group, rest = _inverse_cdf(probs, u[:, j].double())
+                group, rest = inverse_cdf(probs, u[:, j].double())
                 candidates, log_within = tables.within(group[:, None], slopes[:, None], [j])
-                inside, positions[:, j] = _inverse_cdf(log_within[:, 0].exp(), rest)
+                inside, positions[:, j] = inverse_cdf(log_within[:, 0].exp(), rest)
                 tokens[:, j] = candidates[:, 0].gather(1, inside[:, None]).squeeze(1)
         rows = torch.stack([tokens.to(torch.float64), positions], dim=2).reshape(n, -1)
         return rows.to(torch.float64 if u.dtype == torch.float64 else torch.float32)
@@ -472,8 +472,8 @@ class Autoregressive(GenerativeModel):
         tables = self._tables_on(x.device)
         _, log_within = tables.within(groups, slopes, list(range(tokens.shape[1])))
         inside = tokens - tables.first[torch.arange(tokens.shape[1], device=x.device)[None, :], groups]
-        group_below, group_p = _interval(torch.softmax(logits.double(), dim=2), groups)
-        token_below, token_p = _interval(log_within.exp(), inside)
+        group_below, group_p = cdf_interval(torch.softmax(logits.double(), dim=2), groups)
+        token_below, token_p = cdf_interval(log_within.exp(), inside)
         u = group_below + group_p * (token_below + token_p * positions)
         return u[:, self._coded()]
 
@@ -589,23 +589,23 @@ class Autoregressive(GenerativeModel):
             table = (joint.sum(dim=later) if later else joint).reshape(-1, sizes[k])  # (levels so far, size)
             probs = table[index]
             probs = probs / probs.sum(dim=1, keepdim=True)
-            tokens, _ = _inverse_cdf(probs, u[:, j].double())
+            tokens, _ = inverse_cdf(probs, u[:, j].double())
             drawn[j] = (tokens, torch.full((n,), 0.5, dtype=torch.float64))
             index = index * sizes[k] + tokens
         return drawn
 
 
-def _interval(probs: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def cdf_interval(probs: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Where each index's interval of the CDF starts, and its width: probs (..., k), index (...) -> two (...)."""
     p = probs.gather(-1, index[..., None]).squeeze(-1)
     return (probs.cumsum(dim=-1) - probs).gather(-1, index[..., None]).squeeze(-1), p
 
 
-def _inverse_cdf(probs: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def inverse_cdf(probs: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Where (n,) u's in [0, 1] fall in the CDFs of (n, k) probabilities (float64): (n,) indices and residuals.
 
     The index is the last g of positive probability whose interval starts at or below u, F_{g-1} <= u, as
-    `_interval` computes the starts, give or take CDF_TOLERANCE: an `encode_encoded` u at the very start of
+    `cdf_interval` computes the starts, give or take CDF_TOLERANCE: an `encode_encoded` u at the very start of
     an interval, rounded on its way through a group's residual, still comes back to its own index. The
     residual (u - F_{g-1}) / p_g, clipped to [0, 1), is uniform again and chooses inside g.
     """
@@ -613,5 +613,5 @@ def _inverse_cdf(probs: torch.Tensor, u: torch.Tensor) -> tuple[torch.Tensor, to
     candidates = torch.arange(probs.shape[1], device=probs.device).expand_as(probs)
     reached = (starts <= u[:, None] + CDF_TOLERANCE) & (probs > 0)
     index = torch.where(reached, candidates, -1).max(dim=1).values
-    below, p = _interval(probs, index)
+    below, p = cdf_interval(probs, index)
     return index, ((u - below) / p).clamp(0.0, MAX_POSITION)

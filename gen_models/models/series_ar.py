@@ -41,7 +41,7 @@ from gen_models.catalogue import MODEL_DESCRIPTIONS
 from gen_models.data.encoders.sequence_bins import BinnedSequenceEncoder
 from gen_models.data.layouts import DataLayout
 from gen_models.data.schema import TableSchema
-from gen_models.models.autoregressive import _interval, _inverse_cdf
+from gen_models.models.autoregressive import cdf_interval, inverse_cdf
 from gen_models.models.base import GenerativeModel, LatentCode
 from gen_models.training import TrainConfig
 from gen_models.training.config import MAX_LAYER_SIZE, check_number, check_whole
@@ -291,7 +291,7 @@ class SeriesAR(GenerativeModel):
         lengths = None
         if self.encoder.masked:
             probs = self._length_logits(c, n, device).double().softmax(dim=-1)
-            index, _ = _inverse_cdf(probs, u[:, 0])
+            index, _ = inverse_cdf(probs, u[:, 0])
             lengths = self.lengths.to(device)[index]
             u = u[:, 1:]
         u = u.reshape(n, self.T, self.V)
@@ -308,7 +308,7 @@ class SeriesAR(GenerativeModel):
                 for v in range(self.V):
                     head = self.net.start_heads[v] if t == 0 else self.net.change_heads[v]
                     logits = head(self._head_inputs(out[:, 0], values[:, t], changes[:, t], v))
-                    token, rest = _inverse_cdf(logits.double().softmax(dim=-1), u[:, t, v])
+                    token, rest = inverse_cdf(logits.double().softmax(dim=-1), u[:, t, v])
                     number = self._tables[0 if t == 0 else 1][v].value(token, rest)
                     previous = raw[:, v]
                     raw[:, v] = (number if t == 0 else previous + number).clamp(low[v], low[v] + span[v])
@@ -344,14 +344,14 @@ class SeriesAR(GenerativeModel):
             per_channel, length_logp, _ = self._log_likelihoods(x, c)
         u = torch.zeros(len(x), self.T, self.V, dtype=torch.float64, device=x.device)
         for v, (start, later) in enumerate(per_channel):
-            below, p = _interval(start.double().exp(), tokens[:, 0, v])
+            below, p = cdf_interval(start.double().exp(), tokens[:, 0, v])
             u[:, 0, v] = below + p * positions[:, 0, v]
-            below, p = _interval(later.double().exp(), tokens[:, 1:, v])
+            below, p = cdf_interval(later.double().exp(), tokens[:, 1:, v])
             u[:, 1:, v] = below + p * positions[:, 1:, v]
         u = u.reshape(len(x), -1)
         if length_logp is not None:
             _, _, lengths = self._split(x)
-            below, p = _interval(length_logp.double().exp(), self._length_index(lengths))
+            below, p = cdf_interval(length_logp.double().exp(), self._length_index(lengths))
             u = torch.cat([(below + 0.5 * p)[:, None], u], dim=1)
         return u
 

@@ -27,6 +27,7 @@ from gen_models.data import TableSchema
 from gen_models.errors import USER_ERRORS
 from gen_models.evaluation import coverage, detection_auc, privacy, quality_score, utility
 from gen_models.evaluation.report import EXPLANATIONS, correlation_matrices, coverage_text, pca_projection
+from gen_models.training.monitor import SEQUENCE_ROWS
 from ui.core import runs
 from ui.core.plots import GENERATED_COLOUR, REAL_COLOUR, _style
 
@@ -42,9 +43,9 @@ QUALITY_HINT = (
     "Generate, Evaluate and Compare show the same figure for the finished model."
 )
 SEQUENCE_QUALITY_HINT = (
-    "For series, quality is 1 - 2 × |AUC - 0.5| of a classifier telling 1,000 generated series from the real "
-    "ones every few epochs: 1 = it cannot tell them apart, 0 = it always can. Higher is better. The Evaluate page "
-    "shows the per-step bands and autocorrelations behind it."
+    f"For series, quality is 1 - 2 × |AUC - 0.5| of a classifier telling {SEQUENCE_ROWS} generated series from "
+    f"{SEQUENCE_ROWS} real ones (or all of them, if fewer) every few epochs: 1 = it cannot tell them apart, "
+    "0 = it always can. Higher is better. The Evaluate page shows the per-step bands and autocorrelations behind it."
 )
 SCORE_ROWS = 5000  # synthetic rows scored by the comparison: the scores barely move beyond this
 

@@ -51,7 +51,7 @@ MAX_POSITION = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
 
 
 @dataclass
-class _BinnedColumn:
+class BinnedColumn:
     """A numeric column's bins (JSON-friendly). `lows`/`highs` are in grid units when `decimals` is set.
 
     On a grid, bin i holds the grid values lows[i] .. highs[i] (both included; a point when equal), in
@@ -98,13 +98,13 @@ class QuantileEncoder:
         self.schema = schema
         self.max_bins = max_bins
         self.rows_per_bin = rows_per_bin
-        self._columns: list[_BinnedColumn | CategoricalColumn] | None = None
+        self._columns: list[BinnedColumn | CategoricalColumn] | None = None
 
     # --- fitting ---------------------------------------------------------------------------
 
     def fit(self, df: pd.DataFrame) -> QuantileEncoder:
         """Learn the levels of categorical columns and the bins of numeric ones."""
-        columns: list[_BinnedColumn | CategoricalColumn] = []
+        columns: list[BinnedColumn | CategoricalColumn] = []
         for name in self.schema.used_columns:
             series = get_column(df, name)
             spec = self.schema.column(name)
@@ -114,7 +114,7 @@ class QuantileEncoder:
         self._columns = columns
         return self
 
-    def _fit_binned(self, series: pd.Series, spec: ColumnSpec) -> _BinnedColumn:
+    def _fit_binned(self, series: pd.Series, spec: ColumnSpec) -> BinnedColumn:
         step_us = datetime_step(datetime_numbers(parse_datetimes(series, spec), "us")) if spec.kind == "datetime" else 1
         x = column_numbers(series, spec, step_us)
         check_finite(x, spec.name)
@@ -125,8 +125,8 @@ class QuantileEncoder:
         decimals, single = _precision(present)
         if spec.kind in ("integer", "datetime"):
             decimals, single = 0, False
-        lows, highs, counts = _fit_bins(present, n_bins, decimals)
-        return _BinnedColumn(
+        lows, highs, counts = fit_bins(present, n_bins, decimals)
+        return BinnedColumn(
             name=spec.name,
             kind=spec.kind,
             dtype=spec.dtype,
@@ -220,7 +220,7 @@ class QuantileEncoder:
             raise DataError(f"'{bad}' is not {what}, so it cannot be a value of '{column}'.", column=column)
         return self._encode_series(series, col)
 
-    def _encode_series(self, series: pd.Series, col: _BinnedColumn | CategoricalColumn) -> tuple:
+    def _encode_series(self, series: pd.Series, col: BinnedColumn | CategoricalColumn) -> tuple:
         if isinstance(col, CategoricalColumn):
             return category_codes(series, col), np.full(len(series), 0.5)
         x = column_numbers(series, self.schema.column(col.name), col.step_us)
@@ -233,7 +233,7 @@ class QuantileEncoder:
                 column=col.name,
                 row=row,
             )
-        tokens, positions = _bin_of(np.where(missing, col.lows[0], x), col)
+        tokens, positions = bin_of(np.where(missing, col.lows[0], x), col)
         tokens[missing] = len(col.lows)
         positions[missing] = 0.5
         return tokens, positions
@@ -283,10 +283,10 @@ class QuantileEncoder:
     @classmethod
     def from_dict(cls, d: dict) -> QuantileEncoder:
         encoder = cls(TableSchema.from_dict(d["schema"]), int(d["max_bins"]), int(d["rows_per_bin"]))
-        columns: list[_BinnedColumn | CategoricalColumn] = []
+        columns: list[BinnedColumn | CategoricalColumn] = []
         for entry in d["columns"]:
             fields = {k: v for k, v in entry.items() if k != "type"}
-            columns.append(CategoricalColumn(**fields) if entry["type"] == "categorical" else _BinnedColumn(**fields))
+            columns.append(CategoricalColumn(**fields) if entry["type"] == "categorical" else BinnedColumn(**fields))
         if [col.name for col in columns] != encoder.columns:
             raise ValueError("the encoder's columns do not match its schema's used columns")
         encoder._columns = columns
@@ -294,12 +294,12 @@ class QuantileEncoder:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _fitted(self) -> list[_BinnedColumn | CategoricalColumn]:
+    def _fitted(self) -> list[BinnedColumn | CategoricalColumn]:
         if self._columns is None:
             raise RuntimeError("the encoder is not fitted yet: call fit(df) first")
         return self._columns
 
-    def _column(self, column: str) -> _BinnedColumn | CategoricalColumn:
+    def _column(self, column: str) -> BinnedColumn | CategoricalColumn:
         for col in self._fitted():
             if col.name == column:
                 return col
@@ -312,7 +312,7 @@ class QuantileEncoder:
         return col
 
 
-def _n_tokens(col: _BinnedColumn | CategoricalColumn) -> int:
+def _n_tokens(col: BinnedColumn | CategoricalColumn) -> int:
     return len(col.levels) + int(col.has_missing) if isinstance(col, CategoricalColumn) else col.n_tokens
 
 
@@ -380,8 +380,8 @@ def _candidate_bins(values: np.ndarray, n_bins: int, grid: bool) -> tuple[np.nda
     return np.array(lows), np.array(highs)
 
 
-def _fit_bins(values: np.ndarray, n_bins: int, decimals: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The bins of (n,) present numbers that hold at least one of them: (lows, highs, counts) (see _BinnedColumn)."""
+def fit_bins(values: np.ndarray, n_bins: int, decimals: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bins of (n,) present numbers that hold at least one of them: (lows, highs, counts) (see BinnedColumn)."""
     if decimals is not None:
         values = np.round(values * 10.0**decimals)
     lows, highs = _candidate_bins(values, n_bins, grid=decimals is not None)
@@ -392,7 +392,7 @@ def _fit_bins(values: np.ndarray, n_bins: int, decimals: int | None) -> tuple[np
 
 
 def _locate(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, grid: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(n,) bins and (n,) positions in [0, 1) of (n,) numbers (grid units on a grid); see _BinnedColumn.
+    """(n,) bins and (n,) positions in [0, 1) of (n,) numbers (grid units on a grid); see BinnedColumn.
 
     A number between two bins or outside all of them goes to the nearest bin, at its nearest end.
     """
@@ -423,14 +423,14 @@ def _locate(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, grid: bool) -> t
     return tokens, positions
 
 
-def _bin_of(x: np.ndarray, col: _BinnedColumn) -> tuple[np.ndarray, np.ndarray]:
+def bin_of(x: np.ndarray, col: BinnedColumn) -> tuple[np.ndarray, np.ndarray]:
     """(n,) tokens and (n,) positions of (n,) present numbers of a fitted column."""
     if col.decimals is not None:
         x = np.round(x * 10.0**col.decimals)
     return _locate(x, np.array(col.lows), np.array(col.highs), grid=col.decimals is not None)
 
 
-def _value_of(tokens: np.ndarray, positions: np.ndarray, col: _BinnedColumn) -> np.ndarray:
+def _value_of(tokens: np.ndarray, positions: np.ndarray, col: BinnedColumn) -> np.ndarray:
     """(n,) numbers (NaN for "empty") from (n,) tokens and (n,) positions in [0, 1)."""
     missing = tokens >= len(col.lows)
     index = np.where(missing, 0, tokens)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gen_models.data.encoders.quantile import MAX_DECIMALS, _bin_of, _BinnedColumn, _fit_bins
+from gen_models.data.encoders.quantile import MAX_DECIMALS, BinnedColumn, bin_of, fit_bins
 from gen_models.data.encoders.sequences import SequenceEncoder
 from gen_models.data.layouts import DataLayout
 
@@ -34,8 +34,8 @@ class BinnedSequenceEncoder(SequenceEncoder):
         super().__init__(layout)
         self.max_bins = max_bins
         self.rows_per_bin = rows_per_bin
-        self.start_bins: list[_BinnedColumn] = []  # per value channel: bins of its first value
-        self.change_bins: list[_BinnedColumn] = []  # per value channel: bins of x_t - x_{t-1}
+        self.start_bins: list[BinnedColumn] = []  # per value channel: bins of its first value
+        self.change_bins: list[BinnedColumn] = []  # per value channel: bins of x_t - x_{t-1}
         self.lengths: list[int] = []  # masked series only: the different lengths seen, ascending
         self.length_counts: list[int] = []
 
@@ -67,10 +67,10 @@ class BinnedSequenceEncoder(SequenceEncoder):
         places = self.decimals[v]
         return places if places <= MAX_DECIMALS else None
 
-    def _binned(self, name: str, values: np.ndarray, decimals: int | None) -> _BinnedColumn:
+    def _binned(self, name: str, values: np.ndarray, decimals: int | None) -> BinnedColumn:
         n_bins = int(max(2, min(self.max_bins, len(values) // max(1, self.rows_per_bin))))
-        lows, highs, counts = _fit_bins(values.astype(np.float64), n_bins, decimals)
-        return _BinnedColumn(
+        lows, highs, counts = fit_bins(values.astype(np.float64), n_bins, decimals)
+        return BinnedColumn(
             name=name,
             kind="continuous",
             dtype="float64",
@@ -106,7 +106,7 @@ class BinnedSequenceEncoder(SequenceEncoder):
         for v in range(self.channels):
             for part, bins in ((np.s_[:, :1], self.start_bins[v]), (np.s_[:, 1:], self.change_bins[v])):
                 found = changes[part][:, :, v]
-                token, position = _bin_of(found.ravel(), bins)
+                token, position = bin_of(found.ravel(), bins)
                 tokens[part][:, :, v] = token.reshape(found.shape)
                 positions[part][:, :, v] = position.reshape(found.shape)
         return tokens, positions
@@ -128,8 +128,8 @@ class BinnedSequenceEncoder(SequenceEncoder):
         base = SequenceEncoder.from_dict(d)
         enc = cls(base.layout, int(d["max_bins"]), int(d["rows_per_bin"]))
         enc.__dict__.update({k: v for k, v in base.__dict__.items() if k not in ("max_bins", "rows_per_bin")})
-        enc.start_bins = [_BinnedColumn(**b) for b in d["start_bins"]]
-        enc.change_bins = [_BinnedColumn(**b) for b in d["change_bins"]]
+        enc.start_bins = [BinnedColumn(**b) for b in d["start_bins"]]
+        enc.change_bins = [BinnedColumn(**b) for b in d["change_bins"]]
         if len(enc.start_bins) != enc.channels or len(enc.change_bins) != enc.channels:
             raise ValueError("the series encoder's bins do not match its channels")
         enc.lengths = [int(k) for k in d.get("lengths") or []]
