@@ -239,6 +239,8 @@ def _read_csv_shard(
         raise DataError("The file is not UTF-8 text. Save the file as 'CSV UTF-8' and try again.") from None
     except csv.Error as error:
         raise DataError(f"The file could not be read as a table: {error}") from None
+    except (OSError, EOFError) as error:  # a gzip file damaged after its first bytes
+        raise DataError(f"This file could not be read to its end ({error}).") from None
     shard = Shard(rank, world_size, count)
     if last_row >= shard.rows * world_size:  # beyond the equal shares: one row at most
         kept.truncate(last_start)
