@@ -253,7 +253,9 @@ def training_memory(page, port: int, pid: int) -> None:  # noqa: ANN001
           f"peak {peak:.0f} MB during 30 s of one WGAN-GP training on penguins")  # fmt: skip
 
 
-OVERHEAD_MODELS = ("wgan_gp", "autoregressive")
+OVERHEAD_MODELS = ("wgan_gp", "autoregressive", "series_ar")
+# Each model's data: penguins for the table models, the hourly temperatures (conditioned on city) for series.
+OVERHEAD_DATA = {"series_ar": "temperatures", "rcgan": "temperatures"}
 OVERHEAD_REPEATS = 2  # command line and app alternate, this many times each
 POLL_SECONDS = 2.0  # as app_pages/train.py's live fragments: progress and curves ...
 SAMPLES_POLL_SECONDS = 6.0  # ... and the generated samples
@@ -287,10 +289,12 @@ def poll_like_the_page(run, done: threading.Event, cpu: list[float]) -> None:  #
     build the loss and quality charts every POLL_SECONDS, the live sample charts every SAMPLES_POLL_SECONDS
     (serialised, as Streamlit sends them). Appends its own CPU seconds to `cpu`: that cost follows the wall
     time, which other jobs on the machine stretch."""
+    from ui.core.plots import sequences_figure
+    from ui.widgets.models import sequence_curves
     from ui.widgets.quality import quality_figure
 
     started = time.thread_time()
-
+    series = run.layout is not None and run.layout.kind == "sequences"
     kinds = run.schema.kinds(include_ignored=True)
     columns = list(run.schema.used_columns)[:4]
     polls = 0
@@ -299,7 +303,11 @@ def poll_like_the_page(run, done: threading.Event, cpu: list[float]) -> None:  #
         loss_figure(snap.history).to_json()
         quality_figure(snap.quality, None, height=320).to_json()
         polls += 1
-        if snap.samples is not None and polls % round(SAMPLES_POLL_SECONDS / POLL_SECONDS) == 0:
+        if snap.samples is not None and polls % round(SAMPLES_POLL_SECONDS / POLL_SECONDS) == 0 and series:
+            steps, generated, names = sequence_curves(run.model.encoder, snap.samples)
+            _, real, _ = sequence_curves(run.model.encoder, run.frame)
+            sequences_figure(steps, generated[:12, :, 0], real[:12, :, 0], names[0], "step").to_json()
+        elif snap.samples is not None and polls % round(SAMPLES_POLL_SECONDS / POLL_SECONDS) == 0:
             for column in columns:
                 figure = distribution_figure(column, kinds[column], snap.samples[column], run.frame[column], height=220)
                 figure.to_json()
@@ -311,21 +319,25 @@ def app_overhead(models: tuple[str, ...] = OVERHEAD_MODELS, repeats: int = OVERH
     from gen_models.latent.directions import store_directions
     from ui.core import runs
 
-    frame = gen_models.load_dataset("penguins")
-    schema = gen_models.infer_schema(frame)
     scratch = Path(tempfile.mkdtemp(prefix="bench_app_overhead_"))
     print(
-        f"(e) app overhead, penguins ({len(frame)} rows), default settings, seed 0; median of {repeats}, "
+        f"(e) app overhead, default settings, seed 0; median of {repeats}, "
         "command line and app alternating; the app with quality checks (keep best), snapshots, live samples "
         f"and a poller doing the page's work (every {POLL_SECONDS:g} s, samples every {SAMPLES_POLL_SECONDS:g} s):"
     )
     for name in models:
+        dataset = OVERHEAD_DATA.get(name, "penguins")
+        frame = gen_models.load_dataset(dataset)
+        info = dataset_info(dataset)
+        layout = info.layout if info.kind != "table" else None
+        condition = info.label if layout is not None else None
+        schema = gen_models.infer_schema(frame)
         cli_times, app_times, checks, polling = [], [], [], []
         for repeat in range(repeats):
             model = gen_models.create(name, seed=0)
 
             def cli(model=model) -> None:  # noqa: ANN001 - what `python -m gen_models train` does
-                model.fit(frame, schema=schema)
+                model.fit(frame, schema=schema, layout=layout, condition=condition)
                 store_directions(model)
                 model.save(scratch / "cli")
 
@@ -333,7 +345,15 @@ def app_overhead(models: tuple[str, ...] = OVERHEAD_MODELS, repeats: int = OVERH
             session = f"bench{name.replace('_', '')}{repeat}"
             wall, cpu = time.perf_counter(), time.process_time()
             run = runs.start_run(
-                session, scratch / session, gen_models.create(name, seed=0), frame, schema, None, "penguins", "penguins"
+                session,
+                scratch / session,
+                gen_models.create(name, seed=0),
+                frame,
+                schema,
+                condition,
+                dataset,
+                dataset,
+                layout=layout,
             )
             done = threading.Event()
             poller = threading.Thread(target=poll_like_the_page, args=(run, done, polling))
@@ -342,15 +362,15 @@ def app_overhead(models: tuple[str, ...] = OVERHEAD_MODELS, repeats: int = OVERH
             done.set()
             poller.join()
             app_times.append((time.perf_counter() - wall, time.process_time() - cpu))
-            info = run.current_info()
-            checks.append((info.check_seconds, info.seconds))
+            run_info = run.current_info()
+            checks.append((run_info.check_seconds, run_info.seconds))
             runs.forget_session(session, scratch / session)
         cli_wall, cli_cpu = (statistics.median(t[i] for t in cli_times) for i in (0, 1))
         app_wall, app_cpu = (statistics.median(t[i] for t in app_times) for i in (0, 1))
         check_seconds, train_seconds = (statistics.median(c[i] for c in checks) for i in (0, 1))
         poll_cpu = statistics.median(polling)
         print(
-            f"    {name} ({info.epochs_completed} epochs): command line {cli_wall:.1f} s wall / {cli_cpu:.1f} s CPU, "
+            f"    {name} on {dataset} ({run_info.epochs_completed} epochs): command line {cli_wall:.1f} s wall / {cli_cpu:.1f} s CPU, "
             f"app {app_wall:.1f} s / {app_cpu:.1f} s: ratio {app_wall / cli_wall:.2f} wall, "
             f"{app_cpu / cli_cpu:.2f} CPU ({(app_cpu - poll_cpu) / cli_cpu:.2f} without the page's polling, "
             f"which took {poll_cpu:.1f} s CPU over {app_wall:.0f} s); "

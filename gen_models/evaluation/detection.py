@@ -10,7 +10,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from gen_models.data.errors import DataError
 from gen_models.evaluation.columns import resolve
-from gen_models.evaluation.features import fit_features, one_openmp_thread, subsample
+from gen_models.evaluation.features import fit_features, one_blas_thread, one_openmp_thread, subsample
 
 # Row cap that keeps detection fast on large tables.
 MAX_DETECTION_ROWS = 5_000
@@ -56,6 +56,6 @@ def detection_auc(
     else:
         raise ValueError(f"unknown classifier {classifier!r}; expected 'logistic' or 'boosting'")
     folds = StratifiedKFold(n_splits=min(5, n), shuffle=True, random_state=seed)
-    with one_openmp_thread():
+    with one_openmp_thread(), one_blas_thread():  # boosting's OpenMP, the logistic solver's BLAS (see features)
         scores = cross_val_score(model, features, labels, cv=folds, scoring="roc_auc")
     return float(np.mean(np.maximum(scores, 0.5)))
