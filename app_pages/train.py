@@ -227,6 +227,13 @@ def advanced_settings(config_cls: type, name: str) -> dict[str, object]:
     values["device"] = st.selectbox(
         "Device", device_options, key=f"adv_{name}_device", help="auto: the GPU when there is one, else the CPU."
     )
+    if torch.cuda.is_available():  # bf16 pays on a GPU's bf16 units; on a CPU it is only slower
+        values["precision"] = st.selectbox(
+            "Precision",
+            ["fp32", "bf16"],
+            key=f"adv_{name}_precision",
+            help="bf16: mixed precision, faster on recent GPUs; fp32: full precision everywhere.",
+        )
     return values
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from gen_models.errors import ModelError
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+PRECISIONS = ("fp32", "bf16")  # TrainConfig.precision
 
 # torch seeds its generators with a 64-bit integer; larger seeds overflow.
 MAX_SEED = 2**63 - 1
@@ -37,6 +38,10 @@ class TrainConfig:
     batch_size: int = 500  # rows per step; capped at the number of rows
     seed: int = 0  # one seed fixes initial weights, batch order and noise: a rerun on the same machine repeats exactly
     device: str = "auto"  # "auto" picks CUDA when present, else CPU; or "cpu", "cuda", "cuda:1"
+    # "bf16": training steps run under torch.autocast in bfloat16 (mixed precision: matrix products in bf16, weights,
+    # sums and losses in float32). Its exponent range is float32's, so no loss scaling is needed; it is off by
+    # default because it rounds every product to 8 bits of mantissa: worth it on GPUs with bf16 units, not on CPUs.
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if self.epochs is not None:
@@ -48,6 +53,7 @@ class TrainConfig:
         check_whole("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.device, str) or not DEVICE_PATTERN.fullmatch(self.device):
             raise ModelError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', not {self.device!r}.")
+        check_choice("precision", self.precision, PRECISIONS)
 
 
 # ----- checking settings ---------------------------------------------------------------------------

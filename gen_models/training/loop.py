@@ -166,13 +166,17 @@ def run_training(
         real_distinct = distributed.smallest(real_distinct)
     check_every = max(1, math.ceil(HEALTH_STEPS / steps_per_epoch))
     model.networks.train()
+    # Mixed precision when asked (TrainConfig.precision). A model's train_step runs its backward pass too, so
+    # that runs under autocast as well: its ops take the dtypes of their forward ops, as they would outside it.
+    precision = torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
 
     for epoch in range(start_epoch + 1, epochs + 1):
         order = torch.randperm(n_rows, generator=order_rng).to(x.device)
         sums: dict[str, float] = {}
         for i in range(steps_per_epoch):
             rows = order[i * batch_size : (i + 1) * batch_size]
-            losses = model.train_step(x[rows], None if c is None else c[rows])
+            with precision:
+                losses = model.train_step(x[rows], None if c is None else c[rows])
             step += 1
             stopping = stop_event is not None and stop_event.is_set()
             if distributed.active():  # mean losses: a NaN on any rank is a NaN on all, so the guard below agrees
