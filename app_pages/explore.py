@@ -651,7 +651,12 @@ def explore_sequences(
         real_values = all_real[:SEQUENCES_SHOWN, :, feature]
     x_name = index_name(model)
 
-    tabs = lazy_tabs(key, ["Generated sequences", "Traversal: one code at a time"])
+    codes = model.latent_codes()
+    can_encode = bool(model.has_encoder and real is not None and _codes_match_encoder(codes))
+    tabs = lazy_tabs(
+        key,
+        ["Generated sequences", "Traversal: one code at a time"] + (["Start from a real series"] if can_encode else []),
+    )
     if tabs[0].open:
         with tabs[0]:
             figure = sequences_figure(steps, values[:, :, feature], real_values, names[feature], x_name, height=380)
@@ -677,6 +682,55 @@ def explore_sequences(
             curves = np.stack(per_value, axis=1)  # (draws, values, T)
             figure = sequence_traversal_figure(steps, code.name, sweep, curves, names[feature], x_name)
             st.plotly_chart(figure, key="sequence_traversal", config={"displayModeBar": False})
+    if can_encode and tabs[2].open:
+        with tabs[2]:
+            assert real is not None
+            sequence_encoder_view(source, model, codes, real, feature, seed)
+
+
+def hold_series(key: str, codes: list[LatentCode], values: dict, condition_column: str | None, label: object) -> None:
+    """Button callback: hold a real series' codes and, for a conditioned model, select its label too."""
+    code_ui.hold_values(key, codes, values)
+    if condition_column is not None and label is not None:
+        st.session_state[f"condition:{key}"] = label  # one of the model's levels (see sequence_encoder_view)
+
+
+def sequence_encoder_view(
+    source: ModelSource, model: GenerativeModel, codes: list[LatentCode], real: pd.DataFrame, feature: int, seed: int
+) -> None:
+    """A real series, its codes, and the series the model rebuilds from them: encode, then edit by moving sliders."""
+    key = source.key
+    latent = encoded_rows(key, source.stamp, model, real)  # (n_series, n_codes), in key order
+    all_real, labels = real_sequences(key, source.stamp, model, real)
+    names = [code.name for code in codes]
+    number = st.number_input("Series number", 1, len(latent), 1, key=f"start_row:{key}")
+    i = number - 1
+    label = None if labels is None else labels[i]
+    if model.condition_column is not None and label is not None:
+        # The condition selector's option for this label (the model's own level, whatever its type here).
+        label = next((level for level in model.condition_levels if str(level) == str(label)), None)
+    condition = label if model.condition_column is not None else None
+    codes_at = dict(zip(names, latent[i].tolist(), strict=True))
+    steps, rebuilt, value_names = generated_curves(model, 1, codes_at, condition, seed)
+    title = f"series {number}" + (f" ({model.layout.label} {label})" if label is not None else "")
+    figure = sequences_figure(
+        steps, rebuilt[:, :, feature], all_real[[i], :, feature], value_names[feature], index_name(model), title
+    )
+    st.plotly_chart(figure, key="series_rebuilt", config={"displayModeBar": False})
+    st.caption(
+        "The real series in grey, the one the model rebuilds from its codes in purple (they coincide when the "
+        "model's codes describe the series exactly). Hold its codes, then move one slider to edit the series "
+        "from that step on."
+    )
+    st.button(
+        "Set the sliders to this series' codes",
+        key=f"use_row:{key}",
+        on_click=hold_series,
+        args=(key, codes, codes_at, model.condition_column, label),
+        help="Every code is then held"
+        + (f", and the {model.condition_column} set to this series'" if model.condition_column else "")
+        + ", so the generated series are this one as the model rebuilds it.",
+    )
 
 
 st.fragment(explore)(source, model, real)
