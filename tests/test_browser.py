@@ -114,12 +114,14 @@ def test_upload_train_watch_and_download(server, browser, tmp_path: Path) -> Non
     screenshot(page, "data")
 
     go_to(page, "2 · Train")
-    start_training(page, "WGAN-GP", epochs=40)
+    # 300 one-step epochs (120 rows): long enough that the live chart is seen before the end, even on a quiet
+    # machine where 40 were over before the first poll.
+    start_training(page, "WGAN-GP", epochs=300)
     page.wait_for_function(f"({PLOT_POINTS})(0) > 0", timeout=60_000)
     first = page.evaluate(PLOT_POINTS, 0)
     page.wait_for_timeout(1500)
     screenshot(page, "train_running")
-    page.get_by_text("Trained 40 epochs", exact=False).first.wait_for(timeout=180_000)
+    page.get_by_text("Trained 300 epochs", exact=False).first.wait_for(timeout=180_000)
     wait_idle(page)
     assert page.evaluate(PLOT_POINTS, 0) > first, "the live loss chart grew during training"
     screenshot(page, "train_finished")

@@ -434,7 +434,7 @@ class TrainingRun:
                     message=message,
                     epochs_completed=epochs_completed,
                     seconds=round(seconds, 1),
-                    check_seconds=round(self._budget.seconds, 1) if self._budget is not None else 0.0,
+                    check_seconds=round(self._budget.seconds, 2) if self._budget is not None else 0.0,
                 )
                 info = dataclasses.replace(self.info)
                 monitor, self.monitor, self._budget = self.monitor, None, None
