@@ -158,24 +158,23 @@ class SeriesAR(GenerativeModel):
 
     # ----- the series as the network sees them ---------------------------------------------------
     def _step_inputs(
-        self, values: torch.Tensor, changes: torch.Tensor, c: torch.Tensor | None, lengths: torch.Tensor | None
+        self,
+        before: torch.Tensor,
+        steps: torch.Tensor,
+        c: torch.Tensor | None,
+        lengths: torch.Tensor | None,
     ) -> torch.Tensor:
-        """values, changes (n, T', V) of steps 0..T'-1 -> GRU inputs (n, T', in) for steps 0..T'-1, each
-        holding the step before it (zeros and a 'first' flag at step 0)."""
-        n, steps = values.shape[0], values.shape[1]
-        device = values.device
-        before = torch.cat([values.new_zeros(n, 1, 2 * self.V), torch.cat([values, changes], dim=2)[:, :-1]], dim=1)
-        first = torch.zeros(n, steps, 1, device=device)
-        first[:, 0] = 1.0
-        parts = [before, first]
+        """GRU inputs (n, S, in) for the S steps `steps` (S,), given `before` (n, S, 2V): the values and
+        changes of the step before each one (zeros before step 0, which gets a 'first' flag instead)."""
+        n, count = before.shape[0], len(steps)
+        parts = [before, (steps == 0).float()[None, :, None].expand(n, count, 1)]
         if c is not None:
-            parts.append(c[:, None, :].expand(n, steps, c.shape[1]))
-        parts.append(self.net.steps(torch.arange(steps, device=device))[None].expand(n, steps, -1))
+            parts.append(c[:, None, :].expand(n, count, c.shape[1]))
+        parts.append(self.net.steps(steps)[None].expand(n, count, -1))
         if lengths is not None:
-            t = torch.arange(steps, device=device)[None, :]
             parts += [
-                (lengths[:, None] / self.T).expand(n, steps)[..., None],
-                ((lengths[:, None] - t) / self.T)[..., None],
+                (lengths[:, None] / self.T).expand(n, count)[..., None],
+                ((lengths[:, None] - steps[None, :]) / self.T)[..., None],
             ]
         return torch.cat(parts, dim=2)
 
@@ -201,12 +200,16 @@ class SeriesAR(GenerativeModel):
 
     def _log_likelihoods(
         self, x: torch.Tensor, c: torch.Tensor | None
-    ) -> tuple[list[torch.Tensor], torch.Tensor | None, torch.Tensor]:
-        """Teacher-forced pass: per channel the (n, T, bins) log-probabilities (step 0's over start bins
-        padded into the same tensor list as [start (n, bins_s), changes (n, T-1, bins_c)]), the (n, lengths)
-        length log-probabilities or None, and the (n, T) mask of real steps."""
+    ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor | None, torch.Tensor, torch.Tensor | None]:
+        """Teacher-forced pass over encoded series x (n, T*F): per channel the log-probabilities of its first
+        value's bins (n, bins_s) and of its changes' bins (n, T-1, bins_c); the (n, n_lengths) length
+        log-probabilities, the (n, T) mask of real steps and the (n,) lengths. Series of one length: None,
+        all True, None."""
         values, changes, lengths = self._split(x)
-        states, _ = self.net.gru(self._step_inputs(values, changes, c, lengths))
+        shown = torch.cat([values, changes], dim=2)  # (n, T, 2V): what step t shows the steps after it
+        before = torch.cat([torch.zeros_like(shown[:, :1]), shown[:, :-1]], dim=1)
+        steps = torch.arange(self.T, device=x.device)
+        states, _ = self.net.gru(self._step_inputs(before, steps, c, lengths))
         out = []
         for v in range(self.V):
             start = self.net.start_heads[v](self._head_inputs(states[:, 0], values[:, 0], changes[:, 0], v))
@@ -217,7 +220,7 @@ class SeriesAR(GenerativeModel):
         if lengths is not None:
             real = torch.arange(self.T, device=x.device)[None, :] < lengths[:, None]
             length_logp = self._length_logits(c, len(x), x.device).log_softmax(dim=-1)
-        return out, length_logp, real
+        return out, length_logp, real, lengths
 
     def _tokens(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         tokens, positions = self.encoder.tokens(x.detach().cpu().numpy())
@@ -230,7 +233,7 @@ class SeriesAR(GenerativeModel):
     def train_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
         self.net.train()
         tokens, _ = self._tokens(x)
-        per_channel, length_logp, real = self._log_likelihoods(x, c)
+        per_channel, length_logp, real, lengths = self._log_likelihoods(x, c)
         nll = x.new_zeros(())
         for v, (start, later) in enumerate(per_channel):
             nll = nll - start.gather(1, tokens[:, 0, v, None]).sum()
@@ -238,7 +241,6 @@ class SeriesAR(GenerativeModel):
             nll = nll - (picked * real[:, 1:]).sum()
         count = real.sum() * self.V
         if length_logp is not None:
-            _, _, lengths = self._split(x)
             nll = nll - length_logp.gather(1, self._length_index(lengths)[:, None]).sum()
             count = count + len(x)
         loss = nll / count
@@ -300,10 +302,13 @@ class SeriesAR(GenerativeModel):
         values = torch.zeros(n, self.T, self.V, device=device)  # scaled to [-1, 1], as the encoder does
         changes = torch.zeros(n, self.T, self.V, device=device)
         raw = torch.zeros(n, self.V, dtype=torch.float64, device=device)
+        zeros = torch.zeros(n, 1, 2 * self.V, device=device)
         state = None
         with torch.no_grad():
             for t in range(self.T):
-                inputs = self._step_inputs(values[:, : t + 1], changes[:, : t + 1], c, lengths)[:, t:]
+                # One step's input at a time: the state carries the steps before it.
+                before = torch.cat([values[:, t - 1 : t], changes[:, t - 1 : t]], dim=2) if t else zeros
+                inputs = self._step_inputs(before, torch.tensor([t], device=device), c, lengths)
                 out, state = self.net.gru(inputs, state)
                 for v in range(self.V):
                     head = self.net.start_heads[v] if t == 0 else self.net.change_heads[v]
@@ -341,7 +346,7 @@ class SeriesAR(GenerativeModel):
             c[:, 0] = 1.0
         tokens, positions = self._tokens(x)
         with self._eval_mode(), torch.no_grad():
-            per_channel, length_logp, _ = self._log_likelihoods(x, c)
+            per_channel, length_logp, _, lengths = self._log_likelihoods(x, c)
         u = torch.zeros(len(x), self.T, self.V, dtype=torch.float64, device=x.device)
         for v, (start, later) in enumerate(per_channel):
             below, p = cdf_interval(start.double().exp(), tokens[:, 0, v])
@@ -350,7 +355,6 @@ class SeriesAR(GenerativeModel):
             u[:, 1:, v] = below + p * positions[:, 1:, v]
         u = u.reshape(len(x), -1)
         if length_logp is not None:
-            _, _, lengths = self._split(x)
             below, p = cdf_interval(length_logp.double().exp(), self._length_index(lengths))
             u = torch.cat([(below + 0.5 * p)[:, None], u], dim=1)
         return u

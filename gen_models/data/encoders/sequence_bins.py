@@ -125,9 +125,8 @@ class BinnedSequenceEncoder(SequenceEncoder):
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> BinnedSequenceEncoder:
-        base = SequenceEncoder.from_dict(d)
-        enc = cls(base.layout, int(d["max_bins"]), int(d["rows_per_bin"]))
-        enc.__dict__.update({k: v for k, v in base.__dict__.items() if k not in ("max_bins", "rows_per_bin")})
+        enc = super().from_dict(d)  # the series part, read into this class
+        enc.max_bins, enc.rows_per_bin = int(d["max_bins"]), int(d["rows_per_bin"])
         enc.start_bins = [BinnedColumn(**b) for b in d["start_bins"]]
         enc.change_bins = [BinnedColumn(**b) for b in d["change_bins"]]
         if len(enc.start_bins) != enc.channels or len(enc.change_bins) != enc.channels:
