@@ -266,6 +266,28 @@ class RCGAN(GenerativeModel):
 
         return sum((r - f).abs().mean() for r, f in zip(moments(self._real_sums), moments(fake_sums), strict=True))
 
+    def _update_generator(
+        self,
+        g_loss: torch.Tensor,
+        info_g: torch.Tensor,
+        x: torch.Tensor,
+        fake: torch.Tensor,
+        c: torch.Tensor | None,
+        losses: dict[str, float],
+    ) -> dict[str, float]:
+        """One G update, either critic's: its adversarial loss, the InfoGAN term and, when on, the moment gap
+        between real x and generated `fake` (n, T*F); `losses` gains "moment_loss" then, and is returned."""
+        cfg = self.config
+        total = g_loss + cfg.info_weight * info_g
+        if cfg.moment_weight > 0:
+            moment = self._moment_gap(x, fake, c)
+            total = total + cfg.moment_weight * moment
+            losses["moment_loss"] = moment.item()
+        self.opt_g.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_g.step()
+        return losses
+
     def _gan_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
         """The paper's step: per-step cross-entropy for D, non-saturating loss for G."""
         cfg = self.config
@@ -292,15 +314,7 @@ class RCGAN(GenerativeModel):
         info_g = ((z_read - z) ** 2).sum(dim=1).mean()  # ...and G learns to make z readable
         g_loss = bce(fake_logits, ones)  # non-saturating: maximise log D(G(z)) at every step
         losses = {"discriminator_loss": d_loss.item(), "generator_loss": g_loss.item(), "info_loss": info_g.item()}
-        total = g_loss + cfg.info_weight * info_g
-        if cfg.moment_weight > 0:
-            moment = self._moment_gap(x, fake, c)
-            total = total + cfg.moment_weight * moment
-            losses["moment_loss"] = moment.item()
-        self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_g.step()
-        return losses
+        return self._update_generator(g_loss, info_g, x, fake, c, losses)
 
     def _wgan_gp_step(self, x: torch.Tensor, c: torch.Tensor | None) -> dict[str, float]:
         """`critic_steps` critic updates (Wasserstein loss + gradient penalty + Q's error), then one G update."""
@@ -333,12 +347,4 @@ class RCGAN(GenerativeModel):
             "info_loss": info_g.item(),
             "wasserstein_distance": -wasserstein.item(),
         }
-        total = g_loss + cfg.info_weight * info_g
-        if cfg.moment_weight > 0:
-            moment = self._moment_gap(x, fake, c)
-            total = total + cfg.moment_weight * moment
-            losses["moment_loss"] = moment.item()
-        self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_g.step()
-        return losses
+        return self._update_generator(g_loss, info_g, x, fake, c, losses)
