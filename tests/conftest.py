@@ -1,6 +1,10 @@
-"""Shared fixtures: a small mixed table with every column kind and some missing values."""
+"""Shared fixtures: a small mixed table with every column kind and some missing values; a runs root for the
+app's training runs that is cleaned up after each test."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,3 +34,14 @@ def make_mixed_table(n: int = 160, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def mixed_table() -> pd.DataFrame:
     return make_mixed_table()
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The app's runs root for this test; afterwards every session under it is stopped and forgotten."""
+    from ui.core import runs  # the app's run registry: only the tests of runs need it
+
+    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
+    yield tmp_path
+    for session in set(runs._REGISTRY) | set(runs._LAST_SEEN):
+        runs.forget_session(session, tmp_path / session)

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -35,15 +34,6 @@ EPOCHS = 8
 def penguins() -> tuple[pd.DataFrame, gen_models.TableSchema]:
     frame = gen_models.load_dataset("penguins")
     return frame, gen_models.infer_schema(frame)
-
-
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The runs root for this test; afterwards every session under it is stopped and forgotten."""
-    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
-    yield tmp_path
-    for session in set(runs._REGISTRY) | set(runs._LAST_SEEN):
-        runs.forget_session(session, tmp_path / session)
 
 
 def tiny_vae(epochs: int = EPOCHS) -> gen_models.GenerativeModel:

@@ -18,7 +18,6 @@ import threading
 import time
 import types
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,15 +39,6 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 def penguins() -> tuple[pd.DataFrame, gen_models.TableSchema]:
     frame = gen_models.load_dataset("penguins")
     return frame, gen_models.infer_schema(frame)
-
-
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The runs root for this test; afterwards every session under it is stopped and forgotten."""
-    monkeypatch.setenv("LATENT_LAB_RUNS", str(tmp_path))
-    yield tmp_path
-    for session in set(runs._REGISTRY) | set(runs._LAST_SEEN):
-        runs.forget_session(session, tmp_path / session)
 
 
 def start(root: Path, session: str, data: tuple, epochs: int = 100_000, **settings) -> runs.TrainingRun:
