@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from gen_models.cli.common import load_table, pairs
+from gen_models.cli.common import add_kind_argument, add_set_argument, load_table, pairs
 from gen_models.cli.train import format_seconds, model_settings
 from gen_models.errors import DataError
 
@@ -24,21 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--train-rows", type=int, help="keep only this many of the 80%% training rows (a small data set)")
     p.add_argument("--seed", type=int, default=0, help="seed for the split, the generator and the predictor")
     p.add_argument("--rare-only", action="store_true", help="categorical target: generate only the rarer classes")
-    p.add_argument(
-        "--kind",
-        action="append",
-        default=[],
-        metavar="COL=KIND",
-        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
-    )
+    add_kind_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="one of the generator's settings, e.g. epochs=50 (repeatable)",
-    )
+    add_set_argument(p, "one of the generator's settings, e.g. epochs=50 (repeatable)")
     p.set_defaults(run=run)
 
 

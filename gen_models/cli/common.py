@@ -25,6 +25,22 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USER_ERROR)
 
 
+def add_kind_argument(p: argparse.ArgumentParser) -> None:
+    """--kind COL=KIND (repeatable): a column's kind, as `infer_schema`'s overrides take it (read with `pairs`)."""
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="COL=KIND",
+        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
+    )
+
+
+def add_set_argument(p: argparse.ArgumentParser, help_text: str) -> None:
+    """--set NAME=VALUE (repeatable): one of a model's settings (read with `train.model_settings`)."""
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help=help_text)
+
+
 def load_table(source: str) -> tuple[pd.DataFrame, DataLayout]:
     """The table and layout of `read_source`."""
     found = read_source(source)

@@ -14,7 +14,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gen_models.cli.common import layout_from_args, layout_given, pairs, writable_directory
+from gen_models.cli.common import (
+    add_kind_argument,
+    add_set_argument,
+    layout_from_args,
+    layout_given,
+    pairs,
+    writable_directory,
+)
 from gen_models.data.sources import read_source
 from gen_models.errors import ModelError
 
@@ -44,19 +51,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="go on training the model saved in DIR (stopped with Ctrl-C, or an app run's epoch snapshot) for the "
         "rest of its epochs on the same --data, with its own settings; its optimiser restarts",
     )
-    p.add_argument(
-        "--kind",
-        action="append",
-        default=[],
-        metavar="COL=KIND",
-        help="set a column's kind: continuous, integer, categorical, datetime or ignore (repeatable)",
-    )
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set one of the model's settings, e.g. c1_tilt=20 or generator_hidden=128,128 (repeatable; "
+    add_kind_argument(p)
+    add_set_argument(
+        p,
+        "set one of the model's settings, e.g. c1_tilt=20 or generator_hidden=128,128 (repeatable; "
         "an unknown name prints the model's settings)",
     )
     p.set_defaults(run=run)
