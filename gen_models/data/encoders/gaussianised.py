@@ -39,6 +39,7 @@ from gen_models.data.encoders.tabular import (
     decimal_places,
     decode_categorical,
     fit_categorical,
+    fitted_numbers,
     get_column,
     restore_numeric,
 )
@@ -320,17 +321,7 @@ class GaussianisedEncoder:
         return CategoricalColumn(name=col.name, dtype=col.dtype, levels=col.levels, has_missing=col.has_missing)
 
     def _numbers(self, series: pd.Series, col: _CellColumn) -> np.ndarray:
-        x = column_numbers(series, self.schema.column(col.name), col.step_us)
-        check_finite(x, col.name)
-        missing = np.isnan(x)
-        if missing.any() and not col.has_missing:
-            row = int(np.argmax(missing)) + 1
-            raise DataError(
-                f"Column '{col.name}' has an empty cell in row {row}, but it had none when the encoder was fitted.",
-                column=col.name,
-                row=row,
-            )
-        return x
+        return fitted_numbers(series, self.schema.column(col.name), col.step_us, col.has_missing)
 
 
 # --- cells and the numeric map ------------------------------------------------------------------

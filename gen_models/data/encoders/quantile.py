@@ -35,6 +35,7 @@ from gen_models.data.encoders.tabular import (
     check_finite,
     decode_categorical,
     fit_categorical,
+    fitted_numbers,
     get_column,
     restore_numeric,
 )
@@ -223,16 +224,8 @@ class QuantileEncoder:
     def _encode_series(self, series: pd.Series, col: BinnedColumn | CategoricalColumn) -> tuple:
         if isinstance(col, CategoricalColumn):
             return category_codes(series, col), np.full(len(series), 0.5)
-        x = column_numbers(series, self.schema.column(col.name), col.step_us)
-        check_finite(x, col.name)
+        x = fitted_numbers(series, self.schema.column(col.name), col.step_us, col.has_missing)
         missing = np.isnan(x)
-        if missing.any() and not col.has_missing:
-            row = int(np.argmax(missing)) + 1
-            raise DataError(
-                f"Column '{col.name}' has an empty cell in row {row}, but it had none when the encoder was fitted.",
-                column=col.name,
-                row=row,
-            )
         tokens, positions = bin_of(np.where(missing, col.lows[0], x), col)
         tokens[missing] = len(col.lows)
         positions[missing] = 0.5

@@ -218,17 +218,8 @@ class TabularEncoder:
                 codes = category_codes(series, col)
                 out[rows, span["category"].start + codes] = 1.0
                 continue
-            spec = self.schema.column(col.name)
-            x = column_numbers(series, spec, col.step_us)
-            check_finite(x, col.name)
+            x = fitted_numbers(series, self.schema.column(col.name), col.step_us, col.has_missing)
             missing = np.isnan(x)
-            if missing.any() and not col.has_missing:
-                row = int(np.argmax(missing)) + 1
-                raise DataError(
-                    f"Column '{col.name}' has an empty cell in row {row}, but it had none when the encoder was fitted.",
-                    column=col.name,
-                    row=row,
-                )
             x = np.where(missing, col.fill, x)
             if col.means:
                 means, stds, weights = np.array(col.means), np.array(col.stds), np.array(col.weights)
@@ -483,6 +474,26 @@ def check_finite(x: np.ndarray, name: str) -> None:
         raise DataError(f"Column '{name}' has an infinite value in row {row}.", column=name, row=row)
 
 
+def refuse_new_empties(empty: np.ndarray, name: str, had_empties: bool) -> None:
+    """DataError naming the first empty cell of (n,) flags `empty` when the column had none at fitting time."""
+    if empty.any() and not had_empties:
+        row = int(np.argmax(empty)) + 1
+        raise DataError(
+            f"Column '{name}' has an empty cell in row {row}, but it had none when the encoder was fitted.",
+            column=name,
+            row=row,
+        )
+
+
+def fitted_numbers(series: pd.Series, spec: ColumnSpec, step_us: int, had_empties: bool) -> np.ndarray:
+    """(n,) numbers of a numeric column that an encoder was fitted on, NaN for empty cells; DataError for an
+    infinite value, or for an empty cell where the fitted column had none."""
+    x = column_numbers(series, spec, step_us)
+    check_finite(x, spec.name)
+    refuse_new_empties(np.isnan(x), spec.name, had_empties)
+    return x
+
+
 def restore_numeric(numbers: np.ndarray, col: _NumericColumn) -> pd.Series:
     """(n,) float64 numbers (NaN = empty) back into a Series of the column's original dtype."""
     missing = np.isnan(numbers)
@@ -558,13 +569,7 @@ def category_codes(series: pd.Series, col: CategoricalColumn) -> np.ndarray:
             column=col.name,
             row=row,
         )
-    if empty.any() and not col.has_missing:
-        row = int(np.argmax(empty)) + 1
-        raise DataError(
-            f"Column '{col.name}' has an empty cell in row {row}, but it had none when the encoder was fitted.",
-            column=col.name,
-            row=row,
-        )
+    refuse_new_empties(empty, col.name, col.has_missing)
     codes[empty] = len(col.levels)
     return codes
 
