@@ -321,8 +321,9 @@ def evaluate_sequences(source: ModelSource, model: GenerativeModel, real: pd.Dat
     figure = sequence_band_figure(scores["steps"], real_values, generated_values, names[feature], index_name(model))
     st.plotly_chart(figure, key="eval_sequence_bands", config={"displayModeBar": False})
     st.caption(
-        f"Grey: {len(real_values):,} real sequences; purple: {len(generated_values):,} generated ones. The bands "
-        "should lie on each other at every step: where they part, the model gets that stretch wrong."
+        f"Grey, mean dashed: {len(real_values):,} real sequences; purple: {len(generated_values):,} generated ones. "
+        "The bands should lie on each other at every step (where they do, they blend into one): where they part, "
+        "the model gets that stretch wrong."
     )
     lags = autocorrelation_figure(
         scores["real_autocorrelation"][:, feature], scores["generated_autocorrelation"][:, feature], names[feature]

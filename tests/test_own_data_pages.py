@@ -210,7 +210,7 @@ def test_evaluate_scores_a_sequence_model(runs_root: Path) -> None:
     at.selectbox(key="eval_sequence_class").select("sine").run()
     real = gen_models.load_dataset("waves")
     sines = real.groupby("sequence")["kind"].first().eq("sine").sum()
-    assert f"Grey: {sines:,} real sequences" in texts(at, "caption")
+    assert f"Grey, mean dashed: {sines:,} real sequences" in texts(at, "caption")
 
 
 # ----- Compare and the correlation maps ---------------------------------------------------------------

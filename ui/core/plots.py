@@ -464,11 +464,13 @@ def sequence_band_figure(
     """
     fig = go.Figure()
     xs = list(x)
-    for name, values, colour, fill in (
-        ("real", real, REAL_COLOUR, "rgba(154,164,178,0.35)"),
-        ("generated", generated, GENERATED_COLOUR, "rgba(109,40,217,0.18)"),
-    ):
-        mean, std = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
+    sets = (
+        ("real", real, "rgba(154,164,178,0.35)", {"color": REAL_COLOUR, "width": 2, "dash": "dash"}),
+        ("generated", generated, "rgba(109,40,217,0.18)", {"color": GENERATED_COLOUR, "width": 2}),
+    )
+    moments = {name: (np.nanmean(values, axis=0), np.nanstd(values, axis=0)) for name, values, _, _ in sets}
+    for name, _, fill, _ in sets:  # the bands first, so that both means stay visible on top of them
+        mean, std = moments[name]
         fig.add_trace(
             go.Scatter(
                 x=xs + xs[::-1],
@@ -481,15 +483,16 @@ def sequence_band_figure(
                 legendgroup=name,
             )
         )
+    for name, _, _, line in sets[::-1]:  # the real mean dashed and last: seen even where the two coincide
         fig.add_trace(
             go.Scatter(
                 x=xs,
-                y=mean,
+                y=moments[name][0],
                 mode="lines",
                 name=f"{name}: mean",
                 legendgroup=name,
                 showlegend=False,
-                line={"color": colour, "width": 2},
+                line=line,
             )
         )
     fig.update_xaxes(title_text=index_name)
@@ -524,8 +527,18 @@ def autocorrelation_figure(real: np.ndarray, generated: np.ndarray, value_name: 
     """
     fig = go.Figure()
     lags = list(range(1, len(real) + 1))
-    for name, values, colour in (("real", real, REAL_COLOUR), ("generated", generated, GENERATED_COLOUR)):
-        fig.add_trace(go.Scatter(x=lags, y=values, mode="lines+markers", name=name, line={"color": colour, "width": 2}))
+    # The real line wide and underneath: where the generated one lies on it, it still shows as a grey edge.
+    for name, values, colour, width in (("real", real, REAL_COLOUR, 6), ("generated", generated, GENERATED_COLOUR, 2)):
+        fig.add_trace(
+            go.Scatter(
+                x=lags,
+                y=values,
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "width": width},
+                marker={"size": width + 4},
+            )
+        )
     fig.update_xaxes(title_text="lag (steps)")
     fig.update_yaxes(title_text="autocorrelation", range=[-1, 1])
     return _style(fig, f"{value_name}: autocorrelation by lag", height=height)
